@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['new_run_dir', 'save_weights', 'load_weights', 'train_parser', 'train_command', 'main']
 
-# %% ../nbs/07_cli.ipynb #db9bc865
+# %% ../nbs/07_cli.ipynb #2900d9c7
 import argparse, json, os, sys, time
 from pathlib import Path
 import torch
@@ -16,7 +16,7 @@ from .unet import UNet, UNetConfig, get_preset, PRESETS
 from .sampling import sample_ancestral
 from .train import train
 
-# %% ../nbs/07_cli.ipynb #c3d36bda
+# %% ../nbs/07_cli.ipynb #b894f421
 def new_run_dir(out:Path, # parent folder of all runs
                 name:str, # short description, e.g. the preset
                ) -> Path:
@@ -27,7 +27,7 @@ def new_run_dir(out:Path, # parent folder of all runs
     path.mkdir(parents=True)
     return path
 
-# %% ../nbs/07_cli.ipynb #57d44f56
+# %% ../nbs/07_cli.ipynb #a75b2af5
 def save_weights(model:UNet, # the network to save (e.g. the EMA copy)
                  path:Path, # a `.safetensors` file; the architecture goes beside it as `.json`
                 ):
@@ -44,7 +44,7 @@ def load_weights(path:Path, # a `.safetensors` file written by `save_weights`
     model.load_state_dict(load_file(str(path)))
     return model.eval()
 
-# %% ../nbs/07_cli.ipynb #8bd84cae
+# %% ../nbs/07_cli.ipynb #ddaee815
 def train_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion train`."
     p = argparse.ArgumentParser(prog='simple-diffusion train', description='Train a simple-diffusion model and write a run directory.')
@@ -66,7 +66,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     return p
 
-# %% ../nbs/07_cli.ipynb #ebbe3d2b
+# %% ../nbs/07_cli.ipynb #1898d0f2
 def _check_train_args(a):
     "Resolve and validate the options; raise ValueError naming the problem."
     cfg = get_preset(a.preset)
@@ -79,7 +79,7 @@ def _check_train_args(a):
         if getattr(a, k) < 1: raise ValueError(f'--{k.replace("_", "-")} must be at least 1')
     return cfg
 
-# %% ../nbs/07_cli.ipynb #cb3f6a1f
+# %% ../nbs/07_cli.ipynb #62c1c34e
 def train_command(argv:list=None, # command-line arguments after `train`
                  ) -> Path:
     "Run `simple-diffusion train`; returns the run directory."
@@ -111,7 +111,7 @@ def train_command(argv:list=None, # command-line arguments after `train`
     for name in ('config.json', 'metrics.jsonl', 'ema.safetensors', 'samples.png', 'summary.json'): print(f'  {run / name}')
     return run
 
-# %% ../nbs/07_cli.ipynb #9694bbf0
+# %% ../nbs/07_cli.ipynb #f606e4ce
 def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
         ):
     "Entry point of the `simple-diffusion` command."
