@@ -4,4 +4,4 @@
 # `simple-diffusion train` (see `simple-diffusion train --help`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-exec .venv/bin/simple-diffusion train --data openmoji --preset tiny32 --steps 2000 --batch-size 32 --out runs "$@"
+exec .venv/bin/simple-diffusion train --data openmoji --preset tiny32 --steps 2000 --batch-size 32 --sample-every 500 --out runs "$@"

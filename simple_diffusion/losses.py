@@ -5,20 +5,22 @@
 # %% auto #0
 __all__ = ['diffusion_loss']
 
-# %% ../nbs/07_losses.ipynb #e1ccb98a
+# %% ../nbs/07_losses.ipynb #7e37b344
 import torch
 from .diffusion import diffuse, eps_from_v, v_target
 
-# %% ../nbs/07_losses.ipynb #e3186760
+# %% ../nbs/07_losses.ipynb #7ad0f750
 def diffusion_loss(model, # network called as model(z, logsnr) -> v_hat
                    x:torch.Tensor, # clean images (B, C, H, W) in [-1, 1]
                    schedule, # function t -> logsnr
                    generator:torch.Generator=None, # for reproducible t and noise
+                   t:torch.Tensor=None, # times (B,); drawn from U(0, 1) when not given
+                   eps:torch.Tensor=None, # noise like `x`; drawn when not given
                   ) -> torch.Tensor:
     "Simple diffusion's loss: the eps-MSE of a v-prediction network, with t ~ U(0, 1)."
-    t = torch.rand(len(x), generator=generator, device=x.device)
+    if t is None: t = torch.rand(len(x), generator=generator, device=x.device)
     logsnr = schedule(t)
-    eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    if eps is None: eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     z = diffuse(x, logsnr, eps)
     eps_hat = eps_from_v(z, model(z, logsnr), logsnr)
     return (eps - eps_hat).float().pow(2).mean()

@@ -47,8 +47,12 @@ def test_cli_help_documents_every_option():
     exe = Path(sys.executable).parent / 'simple-diffusion'
     out = subprocess.run([str(exe), 'train', '--help'], capture_output=True, text=True)
     assert out.returncode == 0
-    for opt in ['--data', '--preset', '--resolution', '--schedule', '--steps', '--batch-size', '--lr', '--seed', '--out', '--num-samples', '--sample-steps']:
+    for opt in ['--data', '--preset', '--resolution', '--schedule', '--steps', '--batch-size', '--micro-batch', '--lr', '--seed', '--out',
+                '--resume', '--precision', '--compile', '--ckpt-every', '--sample-every', '--num-samples', '--sample-steps']:
         assert opt in out.stdout, opt
+    out = subprocess.run([str(exe), 'sample', '--help'], capture_output=True, text=True)
+    assert out.returncode == 0
+    for opt in ['source', '--num-images', '--seed', '--steps', '--batch-size', '--out']: assert opt in out.stdout, opt
 
 def test_cli_refuses_unknown_preset_before_work(tmp_path):
     exe = Path(sys.executable).parent / 'simple-diffusion'
