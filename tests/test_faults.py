@@ -49,19 +49,36 @@ def test_kill_while_writing_a_checkpoint(tmp_path, reference):
     assert [json.loads(l)['step'] for l in (d / 'metrics.jsonl').read_text().splitlines()] == list(range(1, 13))
     assert_same(final_weights(d), reference)
 
-def test_kill_at_random_moments(tmp_path, reference):
-    rng = random.Random(0)
-    p = subprocess.Popen([EXE] + ARGS + ['--out', str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    kills = 0
-    for _ in range(3):                        # kill, resume, kill again...
-        time.sleep(rng.uniform(2.0, 5.0))
+def _wait_for_training(run_parent, p, timeout=120):
+    "Wait until the process has logged a training step (or ended)."
+    t0 = time.time()
+    while time.time() - t0 < timeout and p.poll() is None:
+        runs = [d for d in Path(run_parent).iterdir() if d.is_dir()]
+        m = runs[0] / 'metrics.jsonl' if runs else None
+        if m and m.exists() and m.read_text().strip(): return
+        time.sleep(0.05)
+
+def test_kill_at_random_moments(tmp_path):
+    args = [a if a != '12' else '40' for a in ARGS]                # 40 steps, a checkpoint every 2
+    r = run(args + ['--out', str(tmp_path / 'ref')])
+    assert r.returncode == 0, r.stderr
+    ref = load_checkpoint(list_checkpoints(only_run(tmp_path / 'ref') / 'checkpoints')[-1])
+    rng, out, kills = random.Random(0), tmp_path / 'killed', 0
+    out.mkdir()
+    p = subprocess.Popen([EXE] + args + ['--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while kills < 4:
+        _wait_for_training(out, p)
+        time.sleep(rng.uniform(0, 0.6))                               # a random moment of training, checkpoint writes included
         if p.poll() is not None: break
         p.send_signal(signal.SIGKILL); p.wait(); kills += 1
-        p = subprocess.Popen([EXE, 'train', '--resume', str(only_run(tmp_path)), '--no-progress'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = p.communicate(timeout=300)
+        p = subprocess.Popen([EXE, 'train', '--resume', str(only_run(out)), '--no-progress'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
-    assert kills >= 1
-    assert_same(final_weights(only_run(tmp_path)), reference)
+    assert kills >= 2, kills
+    state = load_checkpoint(list_checkpoints(only_run(out) / 'checkpoints')[-1])
+    assert state['step'] == 40
+    assert_same(state, ref)
+    assert [json.loads(l)['step'] for l in (only_run(out) / 'metrics.jsonl').read_text().splitlines()] == list(range(1, 41))
 
 def test_truncated_checkpoint_falls_back_to_the_previous(tmp_path, reference):
     r = run(ARGS + ['--out', str(tmp_path)], env={'SIMPLE_DIFFUSION_FAULT': 'step:9'})
