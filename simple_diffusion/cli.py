@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['COMMANDS', 'new_run_dir', 'save_weights', 'load_weights', 'train_parser', 'init_distributed', 'train_command',
-           'sample_parser', 'load_for_sampling', 'sample_command', 'main']
+           'sample_parser', 'load_for_sampling', 'sample_command', 'fid_parser', 'load_image_files', 'fid_command',
+           'main']
 
-# %% ../nbs/10_cli.ipynb #6f39f433
+# %% ../nbs/10_cli.ipynb #80d8d8ca
 import argparse, json, os, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -17,11 +18,15 @@ from .data import OpenMoji, ImageFolder, image_grid, to_uint8
 from .schedules import get_schedule, SCHEDULES
 from .unet import UNet
 from .presets import PRESETS, get_preset, build_model, check_image_size, config_from_dict
-from .sampling import sample_ancestral
+from .sampling import sample_ancestral, get_sampler, guided, SAMPLERS
+from .losses import WEIGHTINGS
+from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
+from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
+import numpy as np
 from .train import train, TrainConfig, load_checkpoint, load_latest_checkpoint, list_checkpoints, _dist
 from PIL import Image
 
-# %% ../nbs/10_cli.ipynb #f72ba120
+# %% ../nbs/10_cli.ipynb #0816a894
 def new_run_dir(out:Path, # parent folder of all runs
                 name:str, # short description, e.g. the preset
                ) -> Path:
@@ -32,26 +37,27 @@ def new_run_dir(out:Path, # parent folder of all runs
     path.mkdir(parents=True)
     return path
 
-# %% ../nbs/10_cli.ipynb #671c5a9e
+# %% ../nbs/10_cli.ipynb #b984a1e4
 def save_weights(model:UNet, # the network to save (e.g. the EMA copy): a U-Net or U-ViT
                  path:Path, # a `.safetensors` file; its description goes beside it as `.json`
                  schedule:str='shifted', # the noise schedule it was trained with
+                 text_encoder:str=None, # the text encoder of a text-conditional model
                 ):
-    "Save `model`'s weights as safetensors and its architecture and schedule as JSON beside them."
+    "Save `model`'s weights as safetensors and its architecture, schedule and text encoder as JSON beside them."
     path = Path(path)
     save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(path))
-    path.with_suffix('.json').write_text(json.dumps(dict(model=model.cfg.to_dict(), schedule=schedule), indent=2))
+    path.with_suffix('.json').write_text(json.dumps(dict(model=model.cfg.to_dict(), schedule=schedule, text_encoder=text_encoder), indent=2))
 
 def load_weights(path:Path, # a `.safetensors` file written by `save_weights`
                 ) -> tuple:
-    "Rebuild the network saved at `path` (no pickle involved); returns (model, schedule name)."
+    "Rebuild the network saved at `path` (no pickle involved); returns (model, schedule name, text encoder name)."
     path = Path(path)
     info = json.loads(path.with_suffix('.json').read_text())
     model = build_model(config_from_dict(info['model']))
     model.load_state_dict(load_file(str(path)))
-    return model.eval(), info['schedule']
+    return model.eval(), info['schedule'], info.get('text_encoder')
 
-# %% ../nbs/10_cli.ipynb #a2d6152b
+# %% ../nbs/10_cli.ipynb #d0b24294
 def train_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion train`."
     p = argparse.ArgumentParser(prog='simple-diffusion train', description='Train a simple-diffusion model into a run directory '
@@ -67,9 +73,15 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--warmup-steps', type=int, default=100, help='linear learning-rate warm-up')
     p.add_argument('--ema-decay', type=float, default=0.999, help='EMA decay (warmed up; the paper uses 0.9999 for long runs)')
     p.add_argument('--grad-clip', type=float, default=1.0, help='maximum gradient norm')
+    p.add_argument('--weighting', default='none', choices=list(WEIGHTINGS), help="loss weighting over log-SNR ('none' is the paper's)")
+    p.add_argument('--multiscale-base', type=int, default=0, help="0: the plain eps-MSE; else the paper's multiscale loss from this side up (e.g. 32)")
+    p.add_argument('--class-cond', action='store_true', help='condition on the class (the sub-folder) of each image, for guidance')
+    p.add_argument('--text-cond', default=None, choices=list(TEXT_ENCODERS), help="condition on each image's caption, encoded by this text encoder (OpenMoji only)")
+    p.add_argument('--cond-drop', type=float, default=0.1, help='share of training images without their condition (classifier-free guidance)')
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help='bf16 autocast or fp32 (default: bf16 on a GPU that supports it, else fp32)')
     p.add_argument('--compile', action='store_true', help='torch.compile the network')
     p.add_argument('--seed', type=int, default=0, help='seed of data order, noise, dropout and samples')
+    p.add_argument('--max-seconds', type=float, default=0., help='stop after this much training time (a wall-clock budget), with a checkpoint (0: no limit)')
     p.add_argument('--ckpt-every', type=int, default=500, help='steps between checkpoints (one is always written at the end)')
     p.add_argument('--keep-ckpts', type=int, default=3, help='checkpoints kept on disk')
     p.add_argument('--sample-every', type=int, default=0, help='steps between sample grids in <run>/samples (0: none)')
@@ -78,13 +90,13 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--num-samples', type=int, default=64, help='images in the final sample grid')
     p.add_argument('--sample-steps', type=int, default=100, help='ancestral sampler steps for the final grid')
     p.add_argument('--out', default='runs', help='parent folder of new run directories')
-    p.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its newest readable checkpoint, with its saved options (--steps, --device, --num-workers and --no-progress may change)')
+    p.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its newest readable checkpoint, with its saved options (--steps, --max-seconds, --device, --num-workers and --no-progress may change)')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar: a status line per record instead (the default when output is not a terminal)')
     return p
 
-# %% ../nbs/10_cli.ipynb #675bea12
-_RESUME_MAY_CHANGE = ('steps', 'device', 'num_workers', 'no_progress')
+# %% ../nbs/10_cli.ipynb #669fabb6
+_RESUME_MAY_CHANGE = ('steps', 'device', 'num_workers', 'no_progress', 'max_seconds')
 
 def _resolve_train_args(argv):
     "Parse and validate the options (from the saved run when resuming); raise ValueError naming any problem."
@@ -97,6 +109,9 @@ def _resolve_train_args(argv):
         given = {k: v for k, v in vars(a).items() if k in _RESUME_MAY_CHANGE and v != p.get_default(k)}
         a = argparse.Namespace(**dict(saved, **given, resume=a.resume))
     cfg = get_preset(a.preset)
+    if a.class_cond and a.data == 'openmoji': raise ValueError('--class-cond needs an image folder with one sub-folder per class')
+    if a.text_cond and a.data != 'openmoji': raise ValueError('--text-cond needs captions: only the bundled openmoji data has them')
+    if a.text_cond and a.class_cond: raise ValueError('choose --class-cond or --text-cond, not both')
     a.resolution = a.resolution or cfg.resolution
     check_image_size(cfg, a.resolution)
     get_schedule(a.schedule, a.resolution)
@@ -112,7 +127,7 @@ def _train_config(a) -> TrainConfig:
     "The `TrainConfig` part of the options."
     return TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
 
-# %% ../nbs/10_cli.ipynb #317c1c34
+# %% ../nbs/10_cli.ipynb #0aa1467f
 def init_distributed(device:str) -> str:
     "Join the torchrun process group if there is one; returns this process's device."
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1 or dist.is_initialized(): return device
@@ -129,7 +144,7 @@ def _shared_run_dir(a, rank, world) -> Path:
     if world > 1: dist.broadcast_object_list(name, src=0)
     return Path(name[0])
 
-# %% ../nbs/10_cli.ipynb #f52f18a4
+# %% ../nbs/10_cli.ipynb #a6246b18
 def train_command(argv:list=None, # command-line arguments after `train`
                  ) -> Path:
     "Run `simple-diffusion train`; returns the run directory."
@@ -139,11 +154,15 @@ def train_command(argv:list=None, # command-line arguments after `train`
     rank, world = _dist()
     tc.per_process(world)
     data = OpenMoji(a.resolution) if a.data == 'openmoji' else ImageFolder(a.data, a.resolution)
+    if a.class_cond: cfg.num_classes = len(data.classes)
+    encoder = get_text_encoder(a.text_cond) if a.text_cond else None
+    if encoder: data, cfg.text_dim = CaptionedImages(data, encoder), encoder.dim
     run = _shared_run_dir(a, rank, world)
     lead = rank == 0
     if lead:
         (run / 'config.json').write_text(json.dumps(dict(options={k: v for k, v in vars(a).items() if k != 'resume'},
-                                                         train=asdict(tc), model=cfg.to_dict(), n_images=len(data), world_size=world), indent=2))
+                                                         train=asdict(tc), model=cfg.to_dict(), n_images=len(data), world_size=world,
+                                                         classes=getattr(data, 'classes', None)), indent=2))
         print(f"run directory: {run}\ntraining {a.preset} on {a.data} ({len(data)} images, {a.resolution} px) "
               f"to step {a.steps} on {world} x {a.device}, {a.precision}", flush=True)
     torch.manual_seed(a.seed)
@@ -155,13 +174,15 @@ def train_command(argv:list=None, # command-line arguments after `train`
                           f"peak mem {rec['peak_mem_mb']:.0f} MB  {time.perf_counter() - t0:.0f} s", flush=True)
     schedule = get_schedule(a.schedule, a.resolution)
     ema = train(model, data, schedule, tc, run_dir=run, device=a.device, on_log=status, show_progress=bar,
-                meta=dict(model=cfg.to_dict(), schedule=a.schedule))
+                meta=dict(model=cfg.to_dict(), schedule=a.schedule, text_encoder=a.text_cond))
     train_s = time.perf_counter() - t0
     if lead:
-        save_weights(ema.model, run / 'ema.safetensors', a.schedule)
+        save_weights(ema.model, run / 'ema.safetensors', a.schedule, a.text_cond)
         t1 = time.perf_counter()
-        samples = sample_ancestral(ema.model, range(a.seed, a.seed + a.num_samples), (3, a.resolution, a.resolution), schedule,
-                                   a.sample_steps, device=a.device)
+        seeds = range(a.seed, a.seed + a.num_samples)
+        fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device)) if cfg.num_classes else
+              guided(ema.model, data.embeddings[torch.arange(len(seeds)) * 37 % len(data)].to(a.device)) if encoder else ema.model)
+        samples = sample_ancestral(fn, seeds, (3, a.resolution, a.resolution), schedule, a.sample_steps, device=a.device)
         image_grid(samples, ncols=min(8, a.num_samples)).save(run / 'samples.png')
         steps_done = len(ema.losses)
         summary = dict(steps_this_session=steps_done, train_s=round(train_s, 1), sample_s=round(time.perf_counter() - t1, 1),
@@ -173,25 +194,29 @@ def train_command(argv:list=None, # command-line arguments after `train`
     if world > 1: dist.barrier()
     return run
 
-# %% ../nbs/10_cli.ipynb #6078b6db
+# %% ../nbs/10_cli.ipynb #875fa6c9
 def sample_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion sample`."
     p = argparse.ArgumentParser(prog='simple-diffusion sample', description='Draw images from a trained model.')
     p.add_argument('source', help='a run directory, exported weights (.safetensors with its .json), or a checkpoint (.pt)')
     p.add_argument('--num-images', type=int, default=64, help='how many images')
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
-    p.add_argument('--steps', type=int, default=100, help='ancestral sampler steps')
+    p.add_argument('--steps', type=int, default=100, help='sampler steps')
+    p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help="'ancestral' (the paper's) or 'ddim' (deterministic)")
+    p.add_argument('--class', dest='label', type=int, default=None, help='class-conditional models: the class of every image (default: image k gets class k mod the number of classes)')
+    p.add_argument('--prompt', action='append', default=None, help='text-conditional models: the caption to draw (repeat for several; image k gets prompt k mod their number)')
+    p.add_argument('--guidance', type=float, default=1., help='classifier-free guidance weight for conditional models (1: none, 0: unconditional)')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass (does not change the images)')
     p.add_argument('--out', default='samples.png', help='a .png path for a grid, or a folder for one PNG per image')
     p.add_argument('--no-ema', action='store_true', help='with a checkpoint: use the trained weights, not their EMA')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
     return p
 
-# %% ../nbs/10_cli.ipynb #407fa5f0
+# %% ../nbs/10_cli.ipynb #af84aea1
 def load_for_sampling(source:Path, # run directory, .safetensors or .pt
                       ema:bool=True, # for checkpoints: the EMA weights
                      ) -> tuple:
-    "(model, schedule name) from a run directory, exported weights or a checkpoint."
+    "(model, schedule name, text encoder name) from a run directory, exported weights or a checkpoint."
     source = Path(source)
     if source.is_dir():
         if (source / 'ema.safetensors').exists(): return load_weights(source / 'ema.safetensors')
@@ -202,9 +227,9 @@ def load_for_sampling(source:Path, # run directory, .safetensors or .pt
     else: raise ValueError(f'cannot sample from {source}: expected a run directory, a .safetensors file or a .pt checkpoint')
     model = build_model(config_from_dict(state['meta']['model']))
     model.load_state_dict(state['ema']['model'] if ema else state['model'])
-    return model.eval(), state['meta']['schedule']
+    return model.eval(), state['meta']['schedule'], state['meta'].get('text_encoder')
 
-# %% ../nbs/10_cli.ipynb #bee2b4b5
+# %% ../nbs/10_cli.ipynb #78e62f99
 def sample_command(argv:list=None, # command-line arguments after `sample`
                   ) -> Path:
     "Run `simple-diffusion sample`; returns the grid file or folder written."
@@ -212,12 +237,20 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     if a.num_images < 1 or a.steps < 1 or a.batch_size < 1: raise ValueError('--num-images, --steps and --batch-size must be at least 1')
     if not Path(a.source).exists(): raise ValueError(f'{a.source} does not exist')
     device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model, sched_name = load_for_sampling(a.source, ema=not a.no_ema)
+    model, sched_name, text_encoder = load_for_sampling(a.source, ema=not a.no_ema)
     model.to(device)
     d = model.cfg.resolution
     schedule = get_schedule(sched_name, d)
     seeds = list(range(a.seed, a.seed + a.num_images))
-    images = torch.cat([sample_ancestral(model, seeds[i:i + a.batch_size], (model.cfg.in_channels, d, d), schedule, a.steps, device=device).cpu()
+    sampler, nc = get_sampler(a.sampler), model.cfg.num_classes
+    if a.label is not None and not nc: raise ValueError('--class needs a class-conditional model; this one is unconditional')
+    if a.label is not None and not 0 <= a.label < nc: raise ValueError(f'--class must be from 0 to {nc - 1}, got {a.label}')
+    if a.prompt and not model.cfg.text_dim: raise ValueError('--prompt needs a text-conditional model; this one is not')
+    if model.cfg.text_dim and not a.prompt: raise ValueError('this model is text-conditional: give --prompt "..."')
+    cond = (torch.tensor([a.label if a.label is not None else s % nc for s in seeds], device=device) if nc else
+            get_text_encoder(text_encoder)([a.prompt[k % len(a.prompt)] for k in range(len(seeds))]).to(device) if a.prompt else None)
+    def fn(i): return guided(model, cond[i:i + a.batch_size], a.guidance) if cond is not None else model
+    images = torch.cat([sampler(fn(i), seeds[i:i + a.batch_size], (model.cfg.in_channels, d, d), schedule, a.steps, device=device).cpu()
                         for i in range(0, len(seeds), a.batch_size)])
     out = Path(a.out)
     if out.suffix.lower() == '.png':
@@ -226,20 +259,80 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     else:
         out.mkdir(parents=True, exist_ok=True)
         for s, im in zip(seeds, to_uint8(images)): Image.fromarray(im).save(out / f'seed-{s:06d}.png')
-    print(f'{len(images)} images ({d} px, {a.steps} ancestral steps, seeds {seeds[0]}..{seeds[-1]}) -> {out}')
+    print(f'{len(images)} images ({d} px, {a.steps} {a.sampler} steps, seeds {seeds[0]}..{seeds[-1]}'
+          + (f', guidance {a.guidance}' if cond is not None else '') + f') -> {out}')
     return out
 
-# %% ../nbs/10_cli.ipynb #763b09a0
-COMMANDS = {'train': train_command, 'sample': sample_command}
+# %% ../nbs/10_cli.ipynb #1cbfd566
+def fid_parser() -> argparse.ArgumentParser:
+    "Options of `simple-diffusion fid`."
+    p = argparse.ArgumentParser(prog='simple-diffusion fid', description='FID of samples from a model, or of a folder of images, against a reference set.')
+    p.add_argument('source', help='a run directory, exported weights, a checkpoint, or a folder of images')
+    p.add_argument('--ref', default='openmoji', help="reference set: 'openmoji' (all its images) or a folder of images")
+    p.add_argument('--resolution', type=int, default=None, help="image side (default: the model's; required for a folder of images)")
+    p.add_argument('--num-images', type=int, default=1000, help='generated images (FID is only comparable at the same N)')
+    p.add_argument('--steps', type=int, default=100, help='sampler steps')
+    p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
+    p.add_argument('--guidance', type=float, default=1., help='class-conditional models: guidance weight (image k gets class k mod the number of classes)')
+    p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
+    p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
+    p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
+    return p
+
+def _is_model_source(p:Path) -> bool:
+    return p.suffix in ('.pt', '.safetensors') or (p.is_dir() and ((p / 'ema.safetensors').exists() or (p / 'checkpoints').is_dir()))
+
+def load_image_files(folder:Path, # folder with images (searched recursively)
+                     size:int, # side of the square result
+                    ) -> torch.Tensor:
+    "Every image under `folder`, centre-cropped and resized to `size`, as (N, 3, size, size) in [-1, 1]."
+    files = sorted(p for p in Path(folder).rglob('*') if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files: raise ValueError(f'{folder} holds no images')
+    return torch.stack([to_model_range(np.asarray(center_crop_resize(load_image(f), size))) for f in files])
+
+# %% ../nbs/10_cli.ipynb #cd4f74f3
+def fid_command(argv:list=None, # command-line arguments after `fid`
+               ) -> float:
+    "Run `simple-diffusion fid`; returns the FID."
+    from simple_diffusion.fid import InceptionFeatures, reference_stats, fid
+    a = fid_parser().parse_args(argv)
+    src = Path(a.source)
+    if not src.exists(): raise ValueError(f'{src} does not exist')
+    if a.ref != 'openmoji' and not Path(a.ref).is_dir(): raise ValueError(f'reference folder {a.ref} does not exist')
+    device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    feats = InceptionFeatures(device)
+    if _is_model_source(src):
+        model, sched_name, text_encoder = load_for_sampling(src)
+        if text_encoder: raise ValueError('FID of a text-conditional model needs prompts; sample a folder with `simple-diffusion sample` and score that')
+        d = a.resolution or model.cfg.resolution
+        check_image_size(model.cfg, d)
+        model.to(device)
+        nc, sampler = model.cfg.num_classes, get_sampler(a.sampler)
+        seeds = list(range(a.seed, a.seed + a.num_images))
+        def fn(i): return guided(model, torch.tensor([s % nc for s in seeds[i:i + a.batch_size]], device=device), a.guidance) if nc else model
+        images = torch.cat([sampler(fn(i), seeds[i:i + a.batch_size], (3, d, d), get_schedule(sched_name, d), a.steps, device=device).cpu()
+                            for i in range(0, len(seeds), a.batch_size)])
+        how = f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else '')
+    else:
+        if not a.resolution: raise ValueError('--resolution is required for a folder of images')
+        d, images, how = a.resolution, load_image_files(src, a.resolution), f'images from {src}'
+    ref = reference_stats(a.ref, d, feats)
+    score = fid(images, ref, feats)
+    print(f"FID {score:.2f}  (N = {len(images)} generated; reference: {a.ref}, {int(ref['n'])} images at {d} px; {how})")
+    return score
+
+# %% ../nbs/10_cli.ipynb #3f6b4973
+COMMANDS = {'train': train_command, 'sample': sample_command, 'fid': fid_command}
 
 def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
         ):
     "Entry point of the `simple-diffusion` command."
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in COMMANDS:
-        print('usage: simple-diffusion {train,sample} [options]\n'
+        print('usage: simple-diffusion {train,sample,fid} [options]\n'
               '  train   train a model into a run directory (simple-diffusion train --help)\n'
-              '  sample  draw images from a run, exported weights or a checkpoint (simple-diffusion sample --help)')
+              '  sample  draw images from a run, exported weights or a checkpoint (simple-diffusion sample --help)\n'
+              '  fid     FID of a model or a folder of images against a reference set (simple-diffusion fid --help)')
         return 0 if argv and argv[0] in ('-h', '--help') else 2
     try: COMMANDS[argv[0]](argv[1:])
     except (ValueError, FloatingPointError) as e:

