@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['COMMANDS', 'new_run_dir', 'save_weights', 'load_weights', 'train_parser', 'init_distributed', 'train_command',
-           'sample_parser', 'load_for_sampling', 'sample_command', 'fid_parser', 'load_image_files', 'fid_command',
-           'main']
+           'sample_parser', 'load_for_sampling', 'draw_images', 'sample_command', 'fid_parser', 'load_image_files',
+           'fid_command', 'main']
 
-# %% ../nbs/10_cli.ipynb #80d8d8ca
+# %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, os, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -26,7 +26,7 @@ import numpy as np
 from .train import train, TrainConfig, load_checkpoint, load_latest_checkpoint, list_checkpoints, _dist
 from PIL import Image
 
-# %% ../nbs/10_cli.ipynb #0816a894
+# %% ../nbs/10_cli.ipynb #e63b95f2
 def new_run_dir(out:Path, # parent folder of all runs
                 name:str, # short description, e.g. the preset
                ) -> Path:
@@ -37,7 +37,7 @@ def new_run_dir(out:Path, # parent folder of all runs
     path.mkdir(parents=True)
     return path
 
-# %% ../nbs/10_cli.ipynb #b984a1e4
+# %% ../nbs/10_cli.ipynb #8f181887
 def save_weights(model:UNet, # the network to save (e.g. the EMA copy): a U-Net or U-ViT
                  path:Path, # a `.safetensors` file; its description goes beside it as `.json`
                  schedule:str='shifted', # the noise schedule it was trained with
@@ -57,7 +57,7 @@ def load_weights(path:Path, # a `.safetensors` file written by `save_weights`
     model.load_state_dict(load_file(str(path)))
     return model.eval(), info['schedule'], info.get('text_encoder')
 
-# %% ../nbs/10_cli.ipynb #d0b24294
+# %% ../nbs/10_cli.ipynb #c23a87be
 def train_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion train`."
     p = argparse.ArgumentParser(prog='simple-diffusion train', description='Train a simple-diffusion model into a run directory '
@@ -95,7 +95,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-progress', action='store_true', help='no progress bar: a status line per record instead (the default when output is not a terminal)')
     return p
 
-# %% ../nbs/10_cli.ipynb #669fabb6
+# %% ../nbs/10_cli.ipynb #7c4fffb5
 _RESUME_MAY_CHANGE = ('steps', 'device', 'num_workers', 'no_progress', 'max_seconds')
 
 def _resolve_train_args(argv):
@@ -127,7 +127,7 @@ def _train_config(a) -> TrainConfig:
     "The `TrainConfig` part of the options."
     return TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
 
-# %% ../nbs/10_cli.ipynb #0aa1467f
+# %% ../nbs/10_cli.ipynb #499cf53b
 def init_distributed(device:str) -> str:
     "Join the torchrun process group if there is one; returns this process's device."
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1 or dist.is_initialized(): return device
@@ -144,7 +144,7 @@ def _shared_run_dir(a, rank, world) -> Path:
     if world > 1: dist.broadcast_object_list(name, src=0)
     return Path(name[0])
 
-# %% ../nbs/10_cli.ipynb #a6246b18
+# %% ../nbs/10_cli.ipynb #9cae11ae
 def train_command(argv:list=None, # command-line arguments after `train`
                  ) -> Path:
     "Run `simple-diffusion train`; returns the run directory."
@@ -194,7 +194,7 @@ def train_command(argv:list=None, # command-line arguments after `train`
     if world > 1: dist.barrier()
     return run
 
-# %% ../nbs/10_cli.ipynb #875fa6c9
+# %% ../nbs/10_cli.ipynb #b2f2152b
 def sample_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion sample`."
     p = argparse.ArgumentParser(prog='simple-diffusion sample', description='Draw images from a trained model.')
@@ -212,7 +212,7 @@ def sample_parser() -> argparse.ArgumentParser:
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
     return p
 
-# %% ../nbs/10_cli.ipynb #af84aea1
+# %% ../nbs/10_cli.ipynb #04c9ef2e
 def load_for_sampling(source:Path, # run directory, .safetensors or .pt
                       ema:bool=True, # for checkpoints: the EMA weights
                      ) -> tuple:
@@ -229,7 +229,24 @@ def load_for_sampling(source:Path, # run directory, .safetensors or .pt
     model.load_state_dict(state['ema']['model'] if ema else state['model'])
     return model.eval(), state['meta']['schedule'], state['meta'].get('text_encoder')
 
-# %% ../nbs/10_cli.ipynb #78e62f99
+# %% ../nbs/10_cli.ipynb #980c75ef
+def draw_images(model, # network (conditional or not)
+                seeds:list, # one seed per image
+                schedule, # function t -> logsnr
+                steps:int, # sampler steps
+                sampler:str='ancestral', # 'ancestral' or 'ddim'
+                cond=None, # one condition per image, or None
+                guidance:float=1., # guidance weight when `cond` is given
+                batch_size:int=64, # images per forward pass (does not change the images)
+                device='cpu', # where the model runs
+               ) -> torch.Tensor:
+    "Sample one image per seed in batches, guided towards `cond` if given; returns them on the CPU."
+    fn, d = get_sampler(sampler), model.cfg.resolution
+    def net(i): return guided(model, cond[i:i + batch_size], guidance) if cond is not None else model
+    return torch.cat([fn(net(i), seeds[i:i + batch_size], (model.cfg.in_channels, d, d), schedule, steps, device=device).cpu()
+                      for i in range(0, len(seeds), batch_size)])
+
+# %% ../nbs/10_cli.ipynb #e03592ac
 def sample_command(argv:list=None, # command-line arguments after `sample`
                   ) -> Path:
     "Run `simple-diffusion sample`; returns the grid file or folder written."
@@ -242,16 +259,15 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     d = model.cfg.resolution
     schedule = get_schedule(sched_name, d)
     seeds = list(range(a.seed, a.seed + a.num_images))
-    sampler, nc = get_sampler(a.sampler), model.cfg.num_classes
+    get_sampler(a.sampler)
+    nc = model.cfg.num_classes
     if a.label is not None and not nc: raise ValueError('--class needs a class-conditional model; this one is unconditional')
     if a.label is not None and not 0 <= a.label < nc: raise ValueError(f'--class must be from 0 to {nc - 1}, got {a.label}')
     if a.prompt and not model.cfg.text_dim: raise ValueError('--prompt needs a text-conditional model; this one is not')
     if model.cfg.text_dim and not a.prompt: raise ValueError('this model is text-conditional: give --prompt "..."')
     cond = (torch.tensor([a.label if a.label is not None else s % nc for s in seeds], device=device) if nc else
             get_text_encoder(text_encoder)([a.prompt[k % len(a.prompt)] for k in range(len(seeds))]).to(device) if a.prompt else None)
-    def fn(i): return guided(model, cond[i:i + a.batch_size], a.guidance) if cond is not None else model
-    images = torch.cat([sampler(fn(i), seeds[i:i + a.batch_size], (model.cfg.in_channels, d, d), schedule, a.steps, device=device).cpu()
-                        for i in range(0, len(seeds), a.batch_size)])
+    images = draw_images(model, seeds, schedule, a.steps, a.sampler, cond, a.guidance, a.batch_size, device)
     out = Path(a.out)
     if out.suffix.lower() == '.png':
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +279,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
           + (f', guidance {a.guidance}' if cond is not None else '') + f') -> {out}')
     return out
 
-# %% ../nbs/10_cli.ipynb #1cbfd566
+# %% ../nbs/10_cli.ipynb #f9794246
 def fid_parser() -> argparse.ArgumentParser:
     "Options of `simple-diffusion fid`."
     p = argparse.ArgumentParser(prog='simple-diffusion fid', description='FID of samples from a model, or of a folder of images, against a reference set.')
@@ -290,7 +306,7 @@ def load_image_files(folder:Path, # folder with images (searched recursively)
     if not files: raise ValueError(f'{folder} holds no images')
     return torch.stack([to_model_range(np.asarray(center_crop_resize(load_image(f), size))) for f in files])
 
-# %% ../nbs/10_cli.ipynb #cd4f74f3
+# %% ../nbs/10_cli.ipynb #4cb717c2
 def fid_command(argv:list=None, # command-line arguments after `fid`
                ) -> float:
     "Run `simple-diffusion fid`; returns the FID."
@@ -307,11 +323,10 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
         d = a.resolution or model.cfg.resolution
         check_image_size(model.cfg, d)
         model.to(device)
-        nc, sampler = model.cfg.num_classes, get_sampler(a.sampler)
+        nc = model.cfg.num_classes
         seeds = list(range(a.seed, a.seed + a.num_images))
-        def fn(i): return guided(model, torch.tensor([s % nc for s in seeds[i:i + a.batch_size]], device=device), a.guidance) if nc else model
-        images = torch.cat([sampler(fn(i), seeds[i:i + a.batch_size], (3, d, d), get_schedule(sched_name, d), a.steps, device=device).cpu()
-                            for i in range(0, len(seeds), a.batch_size)])
+        labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
+        images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device)
         how = f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else '')
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
@@ -321,7 +336,7 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
     print(f"FID {score:.2f}  (N = {len(images)} generated; reference: {a.ref}, {int(ref['n'])} images at {d} px; {how})")
     return score
 
-# %% ../nbs/10_cli.ipynb #3f6b4973
+# %% ../nbs/10_cli.ipynb #03fa0b8d
 COMMANDS = {'train': train_command, 'sample': sample_command, 'fid': fid_command}
 
 def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
