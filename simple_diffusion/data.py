@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'openmoji_font_path', 'openmoji_codepoints', 'render_emoji', 'emoji_caption', 'cache_dir',
            'render_openmoji', 'load_openmoji', 'to_model_range', 'to_uint8', 'OpenMoji', 'show_images', 'image_grid',
-           'CorruptImageError', 'load_image', 'center_crop_resize', 'ImageFolder']
+           'CorruptImageError', 'to_rgb', 'load_image', 'center_crop_resize', 'image_size', 'ImageFolder']
 
 # %% ../nbs/00_data.ipynb #29488b4d
 import os, unicodedata, warnings
@@ -106,17 +106,13 @@ def to_uint8(x:torch.Tensor, # images (..., 3, H, W) in [-1, 1]
 class OpenMoji(Dataset):
     "OpenMoji at `size` px as a data set of (image in [-1, 1], caption)."
     def __init__(self, size:int=64, # side of the square images in pixels
-                 flip:bool=False, # random horizontal flips
                  cache:bool=True, # use the on-disk render cache
                 ):
         d = load_openmoji(size, cache)
-        self.size, self.flip = size, flip
+        self.size = size
         self.images, self.captions, self.codepoints = to_model_range(d['images']), list(d['captions']), d['codepoints']
     def __len__(self): return len(self.images)
-    def __getitem__(self, i):
-        x = self.images[i]
-        if self.flip and torch.rand(()) < 0.5: x = x.flip(-1)
-        return x, self.captions[i]
+    def __getitem__(self, i): return self.images[i], self.captions[i]
 
 # %% ../nbs/00_data.ipynb #e8e019ec
 def show_images(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 array
@@ -162,13 +158,35 @@ IMAGE_EXTENSIONS = {'.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.
 class CorruptImageError(OSError):
     "An image file that cannot be read or decoded."
 
+# %% ../nbs/00_data.ipynb #4ddda16c
+def _on_white(im:Image.Image) -> np.ndarray:
+    "Composite `im`, which has alpha or a transparent colour, on white: (H, W, 3) uint8."
+    if im.mode in ('La', 'RGBa'): x = np.asarray(im).astype(np.float32)     # colour already multiplied by alpha
+    else:
+        x = np.asarray(im.convert('RGBA')).astype(np.float32)
+        x[..., :3] *= x[..., 3:] / 255
+    c, a = x[..., :-1], x[..., -1:]
+    out = np.clip(np.rint(c + 255 - a), 0, 255).astype(np.uint8)
+    return np.repeat(out, 3, -1) if out.shape[-1] == 1 else out
+
+# %% ../nbs/00_data.ipynb #a6aad60a
+def to_rgb(im:Image.Image, # an image in any PIL mode
+          ) -> Image.Image:
+    "`im` as 8-bit RGB: 16-bit grey scaled, float grey scaled or clipped, transparency composited on white."
+    if im.mode == 'I' or im.mode.startswith('I;16'): x = np.asarray(im).astype(np.float64) / 257
+    elif im.mode == 'F':
+        x = np.nan_to_num(np.asarray(im).astype(np.float64), nan=0.0)
+        if x.min() >= 0 and x.max() <= 1: x = x * 255
+    elif im.mode in ('LA', 'La', 'RGBA', 'RGBa', 'PA') or 'transparency' in im.info: return Image.fromarray(_on_white(im))
+    else: return im.convert('RGB')
+    return Image.fromarray(np.clip(np.rint(x), 0, 255).astype(np.uint8)).convert('RGB')
+
 # %% ../nbs/00_data.ipynb #d02e040e
 def load_image(path:Path, # image file
               ) -> Image.Image:
-    "Decode the image at `path` to RGB, raising `CorruptImageError` that names the file on failure."
+    "Decode the image at `path` to 8-bit RGB (see `to_rgb`), raising `CorruptImageError` that names the file on failure."
     try:
-        with Image.open(path) as im:
-            return im.convert('RGB')
+        with Image.open(path) as im: return to_rgb(im)
     except Exception as e:
         raise CorruptImageError(f'cannot read image {path}: {e}') from e
 
@@ -184,18 +202,28 @@ def center_crop_resize(im:Image.Image, # any RGB image
     l, t = (nw - size) // 2, (nh - size) // 2
     return im.crop((l, t, l + size, t + size))
 
+# %% ../nbs/00_data.ipynb #8b5e1201
+def image_size(path:Path, # image file
+              ) -> tuple:
+    "(width, height) from the header of the image at `path`, decoding no pixels; `CorruptImageError` names an unreadable file."
+    try:
+        with Image.open(path) as im: return im.size
+    except Exception as e:
+        raise CorruptImageError(f'cannot read image {path}: {e}') from e
+
 # %% ../nbs/00_data.ipynb #e4aea32f
+_SKIP_HINT = "unreadable images can be skipped: pass on_error='skip' (the command line's --skip-bad-images)"
+
 class ImageFolder(Dataset):
     "Images in `root/<class>/<file>` as a data set of (square image in [-1, 1], class index)."
     def __init__(self, root, # folder with one sub-folder per class
                  size:int, # side of the square images in pixels
-                 flip:bool=True, # random horizontal flips
                  on_error:str='raise', # 'raise' on an unreadable file, or 'skip' it and count it
-                 verify:bool=False, # decode every file now, so bad files are found before training
+                 verify:bool=False, # decode every file now (slower), so that truncated files are found before training too
                 ):
         _check_size(size)
         if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-        self.root, self.size, self.flip, self.on_error = Path(root), size, flip, on_error
+        self.root, self.size, self.on_error = Path(root), size, on_error
         if not self.root.is_dir(): raise FileNotFoundError(f'image folder {self.root} does not exist')
         self.classes = sorted(p.name for p in self.root.iterdir() if p.is_dir())
         if not self.classes: raise ValueError(f'image folder {self.root} has no class sub-folders (expected root/<class>/<image>)')
@@ -203,16 +231,17 @@ class ImageFolder(Dataset):
                         if p.suffix.lower() in IMAGE_EXTENSIONS]
         if not self.samples: raise ValueError(f'image folder {self.root} has no images ({", ".join(sorted(IMAGE_EXTENSIONS))})')
         self.skipped = []
-        if verify: self._verify()
+        self._check(load_image if verify else image_size)
 
-    def _verify(self):
+    def _check(self, read):
+        "Keep the samples that `read` accepts; raise on the first other, or skip them with one warning."
         good = []
         for p, i in self.samples:
-            try: load_image(p); good.append((p, i))
-            except CorruptImageError:
-                if self.on_error == 'raise': raise
+            try: read(p); good.append((p, i))
+            except CorruptImageError as e:
+                if self.on_error == 'raise': raise CorruptImageError(f'{e}; {_SKIP_HINT}') from e
                 self.skipped.append(p)
-        if self.skipped: warnings.warn(f'skipped {len(self.skipped)} unreadable images in {self.root}, first: {self.skipped[0]}')
+        if self.skipped: warnings.warn(f'skipped {len(self.skipped)} unreadable image(s) in {self.root}, the first: {self.skipped[0]}')
         if not good: raise ValueError(f'image folder {self.root} has no readable images')
         self.samples = good
 
@@ -223,11 +252,9 @@ class ImageFolder(Dataset):
         for j in range(len(self.samples)):
             p, label = self.samples[(i + j) % len(self.samples)]
             try: im = load_image(p)
-            except CorruptImageError:
-                if self.on_error == 'raise': raise
-                self.skipped.append(p)
+            except CorruptImageError as e:
+                if self.on_error == 'raise': raise CorruptImageError(f'{e}; {_SKIP_HINT}') from e
+                if p not in self.skipped: self.skipped.append(p)
                 continue
-            x = to_model_range(np.asarray(center_crop_resize(im, self.size)))
-            if self.flip and torch.rand(()) < 0.5: x = x.flip(-1)
-            return x, label
+            return to_model_range(np.asarray(center_crop_resize(im, self.size))), label
         raise ValueError(f'image folder {self.root} has no readable images')

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['TrainConfig', 'EMA', 'global_batch', 'StepBatchSampler', 'per_sample_noise', 'per_sample_uniform', 'drop_condition',
-           'CheckpointError', 'save_checkpoint', 'list_checkpoints', 'load_checkpoint', 'load_latest_checkpoint',
-           'train']
+           'per_sample_flip', 'CheckpointError', 'DiskFullError', 'atomic_write', 'load_checkpoint', 'scan_checkpoints',
+           'list_checkpoints', 'save_checkpoint', 'load_latest_checkpoint', 'RunLockedError', 'RunLock', 'check_resume',
+           'TrainingInterrupted', 'StopAfterStep', 'train']
 
 # %% ../nbs/09_training.ipynb #aab4f603
-import copy, json, math, os, signal, time, warnings
+import copy, errno, fcntl, json, math, os, pickle, shutil, signal, socket, sys, threading, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -32,7 +33,7 @@ class TrainConfig:
     warmup_steps:int=100 # linear learning-rate warm-up
     ema_decay:float=0.999 # EMA decay (warmed up, see `EMA`)
     grad_clip:float=1.0 # maximum gradient norm
-    seed:int=0 # seeds data order, times, noise and dropout
+    seed:int=0 # seeds data order, times, noise, flips and dropout
     precision:str='fp32' # 'fp32', or 'bf16' autocast
     compile:bool=False # torch.compile the network for training
     log_every:int=25 # steps between metric records
@@ -44,14 +45,32 @@ class TrainConfig:
     multiscale_base:int=0 # 0: plain eps-MSE; else the multiscale loss from this side up
     cond_drop:float=0.1 # conditional networks: share of images trained without their condition (for guidance)
     max_seconds:float=0. # > 0: stop after this much training time (a wall-clock budget), checkpointing first
+    hflip:bool=False # random horizontal flips, each image's drawn from (seed, step, position) like its noise
+
+    def validate(self, label=str, # how to name an option in the message (the command line names `micro_batch` `--micro-batch`)
+                ):
+        "Raise a ValueError naming the first option that is out of range."
+        def need(ok, name, what):
+            if not ok: raise ValueError(f'{label(name)} must be {what}, got {getattr(self, name)!r}')
+        fin = lambda v: isinstance(v, (int, float)) and math.isfinite(v)
+        for k in ('steps', 'batch_size', 'log_every', 'ckpt_every', 'keep_ckpts'): need(getattr(self, k) >= 1, k, 'at least 1')
+        for k in ('micro_batch', 'warmup_steps', 'sample_every', 'num_workers', 'multiscale_base'):
+            need(getattr(self, k) >= 0, k, '0 or more' + (' (0: no split)' if k == 'micro_batch' else ''))
+        need(fin(self.lr) and self.lr > 0, 'lr', 'a positive number')
+        need(fin(self.grad_clip) and self.grad_clip > 0, 'grad_clip', 'a positive number')
+        need(fin(self.ema_decay) and 0 <= self.ema_decay < 1, 'ema_decay', 'in [0, 1)')
+        need(fin(self.cond_drop) and 0 <= self.cond_drop <= 1, 'cond_drop', 'in [0, 1]')
+        need(fin(self.max_seconds) and self.max_seconds >= 0, 'max_seconds', '0 (no limit) or more')
+        need(self.precision in ('fp32', 'bf16'), 'precision', "'fp32' or 'bf16'")
+        need(self.weighting in ('none', 'sigmoid', 'min_snr'), 'weighting', "'none', 'sigmoid' or 'min_snr'")
 
     def per_process(self, world:int=1) -> tuple:
         "(images per process, micro-batch size) for `world` processes, or a clear error."
+        self.validate()
         if self.batch_size % world: raise ValueError(f'batch size {self.batch_size} is not divisible by the number of processes ({world})')
         per = self.batch_size // world
         mb = self.micro_batch or per
         if per % mb: raise ValueError(f'the per-process batch {per} is not divisible by the micro-batch {mb}')
-        if self.precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
         return per, mb
 
 # %% ../nbs/09_training.ipynb #15ad9914
@@ -134,9 +153,10 @@ def per_sample_noise(seed:int, # run seed
 def per_sample_uniform(seed:int, # run seed
                        step:int, # optimizer step
                        positions, # positions of the images in the global batch
+                       stream:int=7, # which decision: 7 drops conditions, 11 flips images
                       ) -> torch.Tensor:
-    "One U(0, 1) number per image, seeded by (seed, step, position): decides which conditions are dropped."
-    return torch.cat([torch.rand(1, generator=torch.Generator().manual_seed(_mix(seed, step, p, 7))) for p in positions])
+    "One U(0, 1) number per image, seeded by (seed, step, position, stream)."
+    return torch.cat([torch.rand(1, generator=torch.Generator().manual_seed(_mix(seed, step, p, stream))) for p in positions])
 
 def drop_condition(cond:torch.Tensor, # class labels (B,) or text embeddings (B, D)
                    drop:torch.Tensor, # (B,) booleans: which to drop
@@ -145,47 +165,142 @@ def drop_condition(cond:torch.Tensor, # class labels (B,) or text embeddings (B,
     drop = drop.to(cond.device)
     return torch.where(drop, -1, cond) if not cond.is_floating_point() else cond * (~drop)[:, None]
 
+def per_sample_flip(x:torch.Tensor, # images (B, C, H, W)
+                    seed:int, # run seed
+                    step:int, # optimizer step
+                    positions, # positions of the images in the global batch
+                   ) -> torch.Tensor:
+    "Flip each image left-right with probability 1/2, decided by its (seed, step, position)."
+    flip = (per_sample_uniform(seed, step, positions, stream=11) < 0.5).to(x.device)
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
 # %% ../nbs/09_training.ipynb #8367dc59
 class CheckpointError(RuntimeError):
-    "A checkpoint file that cannot be read."
+    "A checkpoint file that cannot be read, or a run whose checkpoint files are all unreadable."
+
+class DiskFullError(OSError):
+    "A write that failed because the disk is full (its partial file removed)."
 
 def _fault_point(name, step):
     "Fault injection for the tests: SIGKILL this process at `name` when $SIMPLE_DIFFUSION_FAULT is 'name:step'."
     if os.environ.get('SIMPLE_DIFFUSION_FAULT') == f'{name}:{step}': os.kill(os.getpid(), signal.SIGKILL)
 
+def atomic_write(path:Path, # the file to write
+                 write, # called with a temporary path beside `path`; writes the whole file there
+                ) -> Path:
+    "Write a file that is either complete or absent: a temporary file, synced to disk, then renamed into place."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        write(tmp)
+        with open(tmp, 'rb+') as f: os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        full = getattr(e, 'errno', None) == errno.ENOSPC or (tmp.exists() and shutil.disk_usage(tmp.parent).free < 2**20)
+        tmp.unlink(missing_ok=True)
+        if full and isinstance(e, Exception):
+            raise DiskFullError(errno.ENOSPC, f'the disk is full: could not write {path} (the partial file was removed)') from e
+        raise
+    return path
+
 # %% ../nbs/09_training.ipynb #7a3b9844
+def _why_unreadable(path, e) -> str:
+    "A short reason why `torch.load` failed on `path`."
+    with open(path, 'rb') as f: head = f.read(2)
+    if not head: return 'the file is empty'
+    if head != b'PK' and head[:1] != b'\x80': return 'not a file written by torch.save'
+    if isinstance(e, pickle.UnpicklingError): return 'it holds pickled objects other than tensors and plain containers, refused by weights_only=True'
+    first = str(e).strip().splitlines()[0].split('. ')[0] if str(e).strip() else ''     # its first sentence
+    return f'{type(e).__name__}: {first[:200]}'
+
+def load_checkpoint(path:Path, # a checkpoint file
+                    mmap:bool=False, # map the tensors from the file instead of reading them (cheap, for peeking at the step)
+                   ) -> dict:
+    "Read a checkpoint safely (`weights_only=True`); `CheckpointError` names the file if it is unreadable or holds no step."
+    try: state = torch.load(path, map_location='cpu', weights_only=True, mmap=mmap)
+    except Exception as e:
+        if mmap: return load_checkpoint(path)           # the plain reader says what is wrong (or reads an old-format file)
+        raise CheckpointError(f'checkpoint {path} is unreadable ({_why_unreadable(path, e)})') from e
+    if not isinstance(state, dict) or not isinstance(state.get('step'), int):
+        raise CheckpointError(f'{path} is not a checkpoint (it holds no integer step)')
+    return state
+
+def scan_checkpoints(folder:Path) -> tuple:
+    "(readable checkpoints as (step, path), by stored step; a `CheckpointError` for each file named like one that is not)."
+    good, bad = [], []
+    for p in sorted(Path(folder).glob('ckpt-*.pt')) if Path(folder).is_dir() else []:
+        try: good.append((load_checkpoint(p, mmap=True)['step'], p))
+        except CheckpointError as e: bad.append(e)
+    return sorted(good), bad
+
+def list_checkpoints(folder:Path) -> list:
+    "Readable checkpoints in `folder`, oldest (lowest stored step) first."
+    return [p for _, p in scan_checkpoints(folder)[0]]
+
 def save_checkpoint(state:dict, # what to save; must hold 'step'
                     folder:Path, # the run's checkpoint folder
                     keep:int=3, # how many checkpoints to keep
                    ) -> Path:
-    "Atomically write `state` to `folder/ckpt-<step>.pt` and delete all but the newest `keep`."
+    "Atomically write `state` to `folder/ckpt-<step>.pt`; keep it and the `keep - 1` other readable checkpoints of highest step."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ckpt-{state['step']:08d}.pt"
-    tmp = folder / f'.{path.name}.tmp'
-    with open(tmp, 'wb') as f:
-        torch.save(state, f)
-        f.flush()
-        _fault_point('checkpoint', state['step'])         # tests kill here: mid-write, before the rename
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    for old in list_checkpoints(folder)[:-keep] + [p for p in folder.glob('.ckpt-*.tmp') if p != tmp]: old.unlink()  # and partial files of killed runs
+    def write(tmp):
+        with open(tmp, 'wb') as f:
+            torch.save(state, f)
+            f.flush()
+            _fault_point('checkpoint', state['step'])         # tests kill here: mid-write, before the rename
+    atomic_write(path, write)
+    others = [p for p in list_checkpoints(folder) if p != path]
+    for old in others[:max(0, len(others) - (keep - 1))]: old.unlink()
+    for p in folder.glob('.ckpt-*.tmp'): p.unlink()           # partial files of killed runs
     return path
 
-def list_checkpoints(folder:Path) -> list:
-    "Complete checkpoints in `folder`, oldest first."
-    return sorted(Path(folder).glob('ckpt-*.pt')) if Path(folder).is_dir() else []
-
-def load_checkpoint(path:Path) -> dict:
-    "Read a checkpoint safely (`weights_only=True`); `CheckpointError` names the file if it is unreadable."
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f'checkpoint {path} is unreadable ({type(e).__name__}: {e})') from e
-
 def load_latest_checkpoint(folder:Path) -> dict:
-    "The newest readable checkpoint in `folder` (warning about and skipping unreadable ones), or None; its file is in 'path'."
-    for path in reversed(list_checkpoints(folder)):
+    "The readable checkpoint of highest step in `folder` (its file in 'path'), None if there is no checkpoint file, or a `CheckpointError`."
+    good, bad = scan_checkpoints(folder)
+    for e in bad: warnings.warn(f'{e}: skipped')
+    for step, path in reversed(good):
         try: return dict(load_checkpoint(path), path=str(path))
-        except CheckpointError as e: warnings.warn(f'{e}; trying the previous checkpoint')
+        except CheckpointError as e: bad.append(e); warnings.warn(f'{e}: trying the previous checkpoint')
+    if bad: raise CheckpointError(f'{folder} holds checkpoint files but none is readable: '
+                                  + '; '.join(str(e) for e in bad) + '. Nothing was changed.')
     return None
+
+# %% ../nbs/09_training.ipynb #c7a1e004
+class RunLockedError(RuntimeError):
+    "The run directory is in use by another training process."
+
+class RunLock:
+    "An exclusive lock on a run directory while this process trains in it (re-entrant within the process)."
+    held = {}  # lock file -> [file descriptor, nesting depth], for the locks this process holds
+    def __init__(self, run_dir:Path, # the run directory
+                ):
+        self.path = Path(run_dir).resolve() / '.lock'
+        self.stale = None  # the record of a dead holder whose lock was taken over, if any
+
+    def __enter__(self):
+        if self.path in RunLock.held: RunLock.held[self.path][1] += 1; return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try: fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 4096).decode(errors='replace'); os.close(fd)
+            try: h = json.loads(holder); who = f"process {h['pid']} on {h['host']}, since {h['since']}"
+            except (ValueError, KeyError, TypeError): who = 'another process'
+            raise RunLockedError(f'{self.path.parent} is in use by {who}: a second training would corrupt it; '
+                                 'wait for that one to end or stop it') from None
+        self.stale = os.read(fd, 4096).decode(errors='replace').strip() or None     # left by a holder that died
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%d %H:%M:%S'))).encode(), 0)
+        RunLock.held[self.path] = [fd, 1]
+        return self
+
+    def __exit__(self, *exc):
+        entry = RunLock.held[self.path]
+        entry[1] -= 1
+        if entry[1] == 0:
+            os.ftruncate(entry[0], 0)                     # an empty lock file: released cleanly
+            os.close(entry[0])                            # closing releases the lock
+            del RunLock.held[self.path]
 
 # %% ../nbs/09_training.ipynb #9b46ebde
 def _peak_memory_mb(device):
@@ -201,10 +316,47 @@ def _dist():
     return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
 
 def _truncate_metrics(path, step):
-    "Keep only the records of `path` up to `step` (a resumed run rewrites the rest)."
+    "Keep only the complete records of `path` up to `step` (a resumed run rewrites the rest)."
     if not path.exists(): return
-    keep = [l for l in path.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
-    path.write_text(''.join(l + '\n' for l in keep))
+    def record(line):
+        try: return json.loads(line)
+        except ValueError: return None                    # a line cut short by a kill
+    keep = [l for l in path.read_text().splitlines() if (r := record(l)) and r.get('step', step + 1) <= step]
+    atomic_write(path, lambda tmp: tmp.write_text(''.join(l + '\n' for l in keep)))
+
+def check_resume(state:dict, # a checkpoint from `load_latest_checkpoint` (with its 'path')
+                 run_dir:Path, # the run directory it comes from
+                 cfg:TrainConfig, # the options to continue with
+                ):
+    "Refuse to continue from `state` unless it is a training checkpoint of the same batch, seed and flips, short of `cfg.steps`."
+    missing = {'model', 'ema', 'opt', 'train_config'} - set(state)
+    if missing: raise CheckpointError(f"{state['path']} is not a training checkpoint (it lacks {', '.join(sorted(missing))})")
+    for k in ('batch_size', 'seed', 'hflip'):
+        saved = state['train_config'].get(k, TrainConfig.__dataclass_fields__[k].default)
+        if saved != getattr(cfg, k): raise ValueError(f'{run_dir} was trained with {k}={saved}, not {getattr(cfg, k)}: resume with the same {k}')
+    if state['step'] >= cfg.steps:
+        raise ValueError(f"{run_dir} is already at step {state['step']} ({Path(state['path']).name}), and steps={cfg.steps}: "
+                         f"nothing to train; ask for more steps to continue it")
+
+# %% ../nbs/09_training.ipynb #c7a1e006
+class TrainingInterrupted(KeyboardInterrupt):
+    "Training stopped by Ctrl-C (SIGINT) after finishing a step; `step` and `checkpoint` say where it resumes from."
+    def __init__(self, step:int, checkpoint:Path=None):
+        super().__init__(f'interrupted after step {step}')
+        self.step, self.checkpoint = step, checkpoint
+
+class StopAfterStep:
+    "While active, the first Ctrl-C (SIGINT) asks the training loop to stop after its current step; a second one stops at once."
+    def __init__(self): self.requested, self.previous = False, None
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread(): self.previous = signal.signal(signal.SIGINT, self.handle)
+        return self
+    def handle(self, signum, frame):
+        if self.requested: raise KeyboardInterrupt
+        self.requested = True
+        print('\ninterrupted: finishing this step and writing a checkpoint (Ctrl-C again to stop at once)', file=sys.stderr, flush=True)
+    def __exit__(self, *exc):
+        if self.previous is not None: signal.signal(signal.SIGINT, self.previous)
 
 # %% ../nbs/09_training.ipynb #47945fa6
 def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
@@ -216,6 +368,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
           on_log=None, # called with each metric record (a dict), on process 0
           show_progress:bool=True, # fastprogress bar (live loss plot in Jupyter)
           meta:dict=None, # plain data stored in every checkpoint (e.g. the architecture and schedule names)
+          resume:dict=None, # a checkpoint already loaded from `run_dir` (default: its newest readable one)
          ) -> EMA:
     "Train `model` with simple diffusion's loss, resuming from `run_dir` if it has checkpoints; returns the EMA."
     cfg = cfg or TrainConfig()
@@ -224,86 +377,87 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
     global_batch(len(data), cfg.batch_size, cfg.seed, 0)           # checks the data holds one batch
     lead = rank == 0
     run_dir = Path(run_dir) if run_dir else None
-    model.to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.)
-    ema, start = EMA(model, cfg.ema_decay), 0
-    state = load_latest_checkpoint(run_dir / 'checkpoints') if run_dir else None
-    if state:
-        for k in ('batch_size', 'seed'):
-            if state['train_config'][k] != getattr(cfg, k):
-                raise ValueError(f"{run_dir} was trained with {k}={state['train_config'][k]}, not {getattr(cfg, k)}: resume with the same {k}")
-        model.load_state_dict(state['model']); ema.load_state_dict(state['ema']); opt.load_state_dict(state['opt'])
-        ema.model.to(device); start = state['step']
-        if lead: print(f"resumed from {Path(state['path']).name} (step {start})", flush=True)
-    if run_dir and lead: _truncate_metrics(run_dir / 'metrics.jsonl', start)
-    model.train()
-    mcfg = getattr(model, 'cfg', None)
-    conditional = bool(getattr(mcfg, 'num_classes', 0) or getattr(mcfg, 'text_dim', 0))
-    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    fwd = torch.compile(net) if cfg.compile else net
-    autocast = (lambda: torch.autocast(torch.device(device).type, dtype=torch.bfloat16)) if cfg.precision == 'bf16' else nullcontext
-    loader = DataLoader(data, batch_sampler=StepBatchSampler(len(data), cfg.batch_size, cfg.seed, start, cfg.steps, rank, world),
-                        num_workers=cfg.num_workers)
-    show = show_progress and lead
-    mbar = master_bar(range(1)) if show and IN_NOTEBOOK else None           # the master bar draws the live plot
-    steps_iter = progress_bar(range(start, cfg.steps), parent=mbar) if show else range(start, cfg.steps)
-    losses, t_log, n_log, batches = [], time.perf_counter(), 0, iter(loader)
-    t_start = time.perf_counter()
-    def checkpoint(step):
-        save_checkpoint(dict(step=step, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                             train_config=asdict(cfg), meta=meta or {}), run_dir / 'checkpoints', cfg.keep_ckpts)
-    for _ in (mbar or range(1)):
-        for step in steps_iter:
-            batch = next(batches)
-            x = (batch[0] if isinstance(batch, (list, tuple)) else batch).to(device)
-            y = batch[1].to(device) if conditional else None
-            torch.manual_seed(_mix(cfg.seed, step, rank, 1))                 # dropout: reproducible per step and process
-            for g in opt.param_groups: g['lr'] = cfg.lr * min(1., (step + 1) / max(1, cfg.warmup_steps))
-            opt.zero_grad(set_to_none=True)
-            total = torch.zeros((), device=device)
-            for k in range(0, per, mb):
-                pos = range(rank * per + k, rank * per + k + mb)
-                t, eps = per_sample_noise(cfg.seed, step, pos, x.shape[1:], device)
-                ym = drop_condition(y[k:k + mb], per_sample_uniform(cfg.seed, step, pos) < cfg.cond_drop) if conditional else None
-                sync = net.no_sync if world > 1 and k + mb < per else nullcontext
-                with sync():
-                    with autocast(): loss = diffusion_loss(fwd, x[k:k + mb], schedule, t=t, eps=eps, cond=ym,
-                                                           weighting=cfg.weighting, multiscale_base=cfg.multiscale_base)
-                    (loss * (mb / per)).backward()
-                total += loss.detach().float() * (mb / per)
-            if world > 1: dist.all_reduce(total); total /= world
-            if not torch.isfinite(total):
-                last = list_checkpoints(run_dir / 'checkpoints')[-1:] if run_dir else []
-                raise FloatingPointError(f'the loss is {total.item()} at step {step + 1}: stopped before updating the weights; '
-                                         f"the last good checkpoint is {last[0] if last else 'none'}")
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step(); ema.update(model)
-            losses.append(total.item()); n_log += cfg.batch_size
-            done = step + 1
-            if lead and (done % cfg.log_every == 0 or done == cfg.steps):
-                dt = time.perf_counter() - t_log
-                rec = dict(step=done, loss=sum(losses[-cfg.log_every:]) / len(losses[-cfg.log_every:]), lr=opt.param_groups[0]['lr'],
-                           img_per_s=n_log / dt, peak_mem_mb=_peak_memory_mb(device))
-                t_log, n_log = time.perf_counter(), 0
-                if run_dir:
-                    with open(run_dir / 'metrics.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
-                if on_log: on_log(rec)
-                if show:
-                    steps_iter.comment = f"loss {rec['loss']:.4f}  {rec['img_per_s']:.0f} img/s  {rec['peak_mem_mb']:.0f} MB"
-                    if mbar: mbar.update_graph([[range(start + 1, start + len(losses) + 1), losses]], [start + 1, cfg.steps])
-            if lead and run_dir and cfg.sample_every and done % cfg.sample_every == 0:
-                grid = sample_ancestral(ema.model, range(16), tuple(x.shape[1:]), schedule, 50, device=device)
-                (run_dir / 'samples').mkdir(exist_ok=True)
-                image_grid(grid, ncols=8).save(run_dir / 'samples' / f'step-{done:08d}.png')
-            if run_dir and (done % cfg.ckpt_every == 0 or done == cfg.steps):
-                if lead: checkpoint(done)
-                if world > 1: dist.barrier()
-            _fault_point('step', done)
-            if cfg.max_seconds:
-                over = torch.tensor(float(time.perf_counter() - t_start > cfg.max_seconds), device=device)
-                if world > 1: dist.all_reduce(over, op=dist.ReduceOp.MAX)      # all processes stop at the same step
-                if over:
-                    if run_dir and lead and done % cfg.ckpt_every and done != cfg.steps: checkpoint(done)
+    with RunLock(run_dir) if run_dir and lead else nullcontext(), StopAfterStep() as interrupt:
+        model.to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.)
+        ema, start = EMA(model, cfg.ema_decay), 0
+        state = resume or (load_latest_checkpoint(run_dir / 'checkpoints') if run_dir else None)
+        if state:
+            check_resume(state, run_dir, cfg)
+            model.load_state_dict(state['model']); ema.load_state_dict(state['ema']); opt.load_state_dict(state['opt'])
+            ema.model.to(device); start = state['step']
+            if lead: print(f"resumed from {Path(state['path']).name} (step {start})", flush=True)
+        if run_dir and lead: _truncate_metrics(run_dir / 'metrics.jsonl', start)
+        model.train()
+        mcfg = getattr(model, 'cfg', None)
+        conditional = bool(getattr(mcfg, 'num_classes', 0) or getattr(mcfg, 'text_dim', 0))
+        net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+        fwd = torch.compile(net) if cfg.compile else net
+        autocast = (lambda: torch.autocast(torch.device(device).type, dtype=torch.bfloat16)) if cfg.precision == 'bf16' else nullcontext
+        loader = DataLoader(data, batch_sampler=StepBatchSampler(len(data), cfg.batch_size, cfg.seed, start, cfg.steps, rank, world),
+                            num_workers=cfg.num_workers)
+        show = show_progress and lead
+        mbar = master_bar(range(1)) if show and IN_NOTEBOOK else None           # the master bar draws the live plot
+        steps_iter = progress_bar(range(start, cfg.steps), parent=mbar) if show else range(start, cfg.steps)
+        losses, t_log, n_log, batches = [], time.perf_counter(), 0, iter(loader)
+        t_start, last_ckpt = time.perf_counter(), None
+        def checkpoint(step):
+            return save_checkpoint(dict(step=step, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
+                                        train_config=asdict(cfg), meta=meta or {}), run_dir / 'checkpoints', cfg.keep_ckpts)
+        for _ in (mbar or range(1)):
+            for step in steps_iter:
+                batch = next(batches)
+                x = (batch[0] if isinstance(batch, (list, tuple)) else batch).to(device)
+                y = batch[1].to(device) if conditional else None
+                torch.manual_seed(_mix(cfg.seed, step, rank, 1))                 # dropout: reproducible per step and process
+                for g in opt.param_groups: g['lr'] = cfg.lr * min(1., (step + 1) / max(1, cfg.warmup_steps))
+                opt.zero_grad(set_to_none=True)
+                total = torch.zeros((), device=device)
+                for k in range(0, per, mb):
+                    pos = range(rank * per + k, rank * per + k + mb)
+                    t, eps = per_sample_noise(cfg.seed, step, pos, x.shape[1:], device)
+                    xm = per_sample_flip(x[k:k + mb], cfg.seed, step, pos) if cfg.hflip else x[k:k + mb]
+                    ym = drop_condition(y[k:k + mb], per_sample_uniform(cfg.seed, step, pos) < cfg.cond_drop) if conditional else None
+                    sync = net.no_sync if world > 1 and k + mb < per else nullcontext
+                    with sync():
+                        with autocast(): loss = diffusion_loss(fwd, xm, schedule, t=t, eps=eps, cond=ym,
+                                                               weighting=cfg.weighting, multiscale_base=cfg.multiscale_base)
+                        (loss * (mb / per)).backward()
+                    total += loss.detach().float() * (mb / per)
+                if world > 1: dist.all_reduce(total); total /= world
+                if not torch.isfinite(total):
+                    last = list_checkpoints(run_dir / 'checkpoints')[-1:] if run_dir else []
+                    raise FloatingPointError(f'the loss is {total.item()} at step {step + 1}: stopped before updating the weights; '
+                                             f"the last good checkpoint is {last[0] if last else 'none'}")
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.step(); ema.update(model)
+                losses.append(total.item()); n_log += cfg.batch_size
+                done = step + 1
+                if lead and (done % cfg.log_every == 0 or done == cfg.steps):
+                    dt = time.perf_counter() - t_log
+                    rec = dict(step=done, loss=sum(losses[-cfg.log_every:]) / len(losses[-cfg.log_every:]), lr=opt.param_groups[0]['lr'],
+                               img_per_s=n_log / dt, peak_mem_mb=_peak_memory_mb(device))
+                    t_log, n_log = time.perf_counter(), 0
+                    if run_dir:
+                        with open(run_dir / 'metrics.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
+                    if on_log: on_log(rec)
+                    if show:
+                        steps_iter.comment = f"loss {rec['loss']:.4f}  {rec['img_per_s']:.0f} img/s  {rec['peak_mem_mb']:.0f} MB"
+                        if mbar: mbar.update_graph([[range(start + 1, start + len(losses) + 1), losses]], [start + 1, cfg.steps])
+                if lead and run_dir and cfg.sample_every and done % cfg.sample_every == 0:
+                    grid = sample_ancestral(ema.model, range(16), tuple(x.shape[1:]), schedule, 50, device=device)
+                    (run_dir / 'samples').mkdir(exist_ok=True)
+                    atomic_write(run_dir / 'samples' / f'step-{done:08d}.png', lambda tmp: image_grid(grid, ncols=8).save(tmp, format='png'))
+                if run_dir and (done % cfg.ckpt_every == 0 or done == cfg.steps):
+                    if lead: last_ckpt = checkpoint(done)
+                    if world > 1: dist.barrier()
+                _fault_point('step', done)
+                # stop early? 1: the time budget is spent; 2: Ctrl-C. All processes agree, and stop at the same step.
+                stop = torch.tensor(2. if interrupt.requested else float(bool(cfg.max_seconds) and time.perf_counter() - t_start > cfg.max_seconds))
+                if world > 1: stop = stop.to(device); dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+                if stop and done < cfg.steps:
+                    if run_dir and lead and done % cfg.ckpt_every: last_ckpt = checkpoint(done)
+                    if stop == 2: raise TrainingInterrupted(done, last_ckpt)
                     break
-    ema.losses = losses
-    return ema
+        ema.losses = losses
+        return ema
