@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['RESUME_MAY_CHANGE', 'GRID_FORMATS', 'COMMANDS', 'new_run_dir', 'read_json', 'resolve_device', 'save_weights',
-           'load_weights', 'train_parser', 'given_options', 'resume_options', 'init_distributed', 'train_command',
-           'sample_parser', 'load_for_sampling', 'draw_images', 'sample_command', 'fid_parser', 'load_image_files',
-           'fid_command', 'main']
+           'load_weights', 'exported_step', 'train_parser', 'given_options', 'resume_options', 'init_distributed',
+           'train_command', 'sample_parser', 'load_for_sampling', 'draw_images', 'sample_command', 'fid_parser',
+           'load_image_files', 'fid_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, math, os, sys, time, warnings
@@ -25,7 +25,7 @@ from .losses import WEIGHTINGS
 from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
 import numpy as np
-from .train import (train, TrainConfig, EMA, load_checkpoint, load_latest_checkpoint, list_checkpoints, check_resume,
+from .train import (train, TrainConfig, EMA, load_checkpoint, load_latest_checkpoint, list_checkpoints, scan_checkpoints, check_resume,
                                     global_batch, atomic_write, RunLock, RunLockedError, CheckpointError, TrainingInterrupted, _dist)
 from PIL import Image
 
@@ -37,9 +37,9 @@ def new_run_dir(out:Path, # parent folder of all runs
     if Path(out).exists() and not Path(out).is_dir(): raise ValueError(f'--out {out} is a file; it must be a folder (the parent of run directories)')
     base = Path(out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
     path, k = base, 1
-    while path.exists(): path, k = Path(f'{base}-{k}'), k + 1
-    path.mkdir(parents=True)
-    return path
+    while True:
+        try: path.mkdir(parents=True); return path
+        except FileExistsError: path, k = Path(f'{base}-{k}'), k + 1       # another run started in the same second
 
 def read_json(path:Path, # a JSON file
               keys:tuple=(), # keys the object must have
@@ -72,11 +72,12 @@ def save_weights(model:UNet, # the network to save (e.g. the EMA copy): a U-Net 
                  path:Path, # a `.safetensors` file; its description goes beside it as `.json`
                  schedule:str='shifted', # the noise schedule it was trained with
                  text_encoder:str=None, # the text encoder of a text-conditional model
+                 step:int=None, # the training step the weights are from
                 ):
-    "Save `model`'s weights as safetensors and its architecture, schedule and text encoder as JSON beside them."
+    "Save `model`'s weights as safetensors, then its architecture, schedule, text encoder and step as JSON beside them."
     path = Path(path)
     atomic_write(path, lambda tmp: save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp)))
-    info = json.dumps(dict(model=model.cfg.to_dict(), schedule=schedule, text_encoder=text_encoder), indent=2)
+    info = json.dumps(dict(model=model.cfg.to_dict(), schedule=schedule, text_encoder=text_encoder, step=step), indent=2)
     atomic_write(path.with_suffix('.json'), lambda tmp: tmp.write_text(info))
 
 def load_weights(path:Path, # a `.safetensors` file written by `save_weights`
@@ -91,6 +92,12 @@ def load_weights(path:Path, # a `.safetensors` file written by `save_weights`
     try: model.load_state_dict(load_file(str(path)))
     except Exception as e: raise ValueError(f'{path} does not hold the weights that {desc.name} describes ({type(e).__name__}: {e})') from None
     return model.eval(), info['schedule'], info.get('text_encoder')
+
+def exported_step(run:Path, # a run directory
+                 ) -> int:
+    "The training step of the run's exported EMA weights (from `ema.json`, written after them), or None."
+    try: return read_json(Path(run) / 'ema.json').get('step') if (Path(run) / 'ema.safetensors').exists() else None
+    except ValueError: return None
 
 # %% ../nbs/10_cli.ipynb #c23a87be
 RESUME_MAY_CHANGE = ('steps', 'max_seconds', 'device', 'num_workers', 'no_progress', 'keep_ckpts', 'ckpt_every', 'log_every',
@@ -152,6 +159,7 @@ def resume_options(run:Path, # the run directory to resume
     "The run's saved options with the given ones applied, or a ValueError naming each given option that may not change."
     if not Path(run).is_dir(): raise ValueError(f'cannot resume: {run} is not a folder')
     saved = read_json(Path(run) / 'config.json', ('options',))['options']
+    saved.setdefault('hflip', False)                                   # runs from before flips were an option
     missing = [k for k in ('data', 'preset', 'schedule', 'batch_size', 'seed', 'steps') if k not in saved]
     if missing: raise ValueError(f"cannot resume: {Path(run) / 'config.json'} lacks the options {', '.join(missing)}")
     fixed = {k: v for k, v in given.items() if k != 'resume' and k not in RESUME_MAY_CHANGE and v != saved.get(k)}
@@ -222,11 +230,22 @@ def _training_data(a):
     if data.skipped: print(f'skipping {len(data.skipped)} unreadable image(s) of {len(data) + len(data.skipped)} in {a.data} (first: {data.skipped[0]})', flush=True)
     return data
 
+def _check_same_data(run, data):
+    "Refuse to resume on other data: another number of images or other classes would change every batch."
+    saved = read_json(run / 'config.json')
+    n, classes, now = saved.get('n_images'), saved.get('classes'), getattr(data, 'classes', None)
+    if (n is not None and n != len(data)) or (classes is not None and classes != now):
+        raise ValueError(f'cannot resume {run}: its data has changed ({n} images' + (f' in {len(classes)} classes' if classes else '')
+                         + f' when it started, {len(data)}' + (f' in {len(now)} classes' if now else '') + ' now), so every batch '
+                         'would differ; restore the data or start a new run')
+
 def _resume_checkpoint(run, tc):
-    "The checkpoint to continue `run` from (None: none written yet), refusing a run that is complete."
+    "The checkpoint to continue `run` from (None: none written yet), refusing a run that is trained, exported and sampled."
     state = load_latest_checkpoint(run / 'checkpoints')
-    if state and state['step'] >= tc.steps and not (run / 'ema.safetensors').exists():
-        return state                                                      # complete, but killed before its weights were exported
+    if state and state['step'] >= tc.steps:
+        if 'ema' not in state: raise CheckpointError(f"{state['path']} is not a training checkpoint (it holds no EMA)")
+        if exported_step(run) != state['step'] or not (run / 'samples.png').exists():
+            return state                                                  # trained to the end, killed before its export and samples
     if state: check_resume(state, run, tc)
     else: print(f'{run} has no checkpoint yet: starting from step 0', flush=True)
     return state
@@ -247,6 +266,7 @@ def train_command(argv:list=None, # command-line arguments after `train`
     rank, world = _dist()
     tc.per_process(world)
     data = _training_data(a)
+    if a.resume: _check_same_data(Path(a.resume), data)
     global_batch(len(data), a.batch_size, a.seed, 0)                  # the data holds one batch
     if a.class_cond: cfg.num_classes = len(data.classes)
     encoder = get_text_encoder(a.text_cond) if a.text_cond else None
@@ -280,7 +300,7 @@ def train_command(argv:list=None, # command-line arguments after `train`
 
 def _finish_run(run, a, cfg, ema, data, encoder, schedule, train_s, world):
     "Export the EMA weights, draw the final grid and write the summary."
-    save_weights(ema.model, run / 'ema.safetensors', a.schedule, a.text_cond)
+    save_weights(ema.model, run / 'ema.safetensors', a.schedule, a.text_cond, step=ema.updates)
     t1 = time.perf_counter()
     seeds = range(a.seed, a.seed + a.num_samples)
     fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device)) if cfg.num_classes else
@@ -326,8 +346,10 @@ def load_for_sampling(source:Path, # run directory, .safetensors or .pt
         if not ema: raise ValueError(f'{source} holds only the EMA weights; for the trained weights sample from the run directory or a .pt checkpoint')
         return load_weights(source)
     if source.is_dir():
-        if ema and (source / 'ema.safetensors').exists(): return load_weights(source / 'ema.safetensors')
-        state = load_latest_checkpoint(source / 'checkpoints')
+        exported, newest = exported_step(source), ([None] + [s for s, _ in scan_checkpoints(source / 'checkpoints')[0]])[-1]
+        if ema and (source / 'ema.safetensors').exists() and (exported is None or newest is None or exported >= newest):
+            return load_weights(source / 'ema.safetensors')
+        state = load_latest_checkpoint(source / 'checkpoints')          # newer than the export (or --no-ema): its EMA or weights
         if state is None: raise ValueError(f'{source} has neither ema.safetensors nor a checkpoint')
     elif source.suffix == '.pt': state = load_checkpoint(source)
     else: raise ValueError(f'cannot sample from {source}: expected a run directory, a .safetensors file or a .pt checkpoint')

@@ -112,7 +112,7 @@ def run_arm(exp:Experiment, # the experiment
     return dict(arm=arm.name, seed=seed, fid=round(score, 2), n_fid=exp.n_fid, options=opts, steps=steps, images_seen=steps * opts['batch_size'],
                 train_flops=step_flops * steps, train_s=round(train_s, 1), img_per_s=round(steps * opts['batch_size'] / train_s, 1),
                 sample_s=round(sample_s, 1), final_loss=round(sum(ema.losses[-50:]) / len(ema.losses[-50:]), 4), device=machine(device),
-                commit=git_commit(), grid=str(grid.name) if grid else None)
+                grid=str(grid.name) if grid else None)
 
 def run_experiment(exp:Experiment, # the experiment
                    results:Path='results', # folder of results files: <name>.json, and <name>/<arm>-seed<k>.png grids
@@ -127,13 +127,13 @@ def run_experiment(exp:Experiment, # the experiment
         budget=f'{exp.images} training images' if exp.images else f'{exp.seconds:g} s of training', runs=[])
     jobs = [(arm, exp.seeds[0]) for arm in exp.arms] + [(exp.arms[0], s) for s in exp.seeds[1:]]
     todo = [(arm, seed) for arm, seed in jobs if not any(r['arm'] == arm.name and r['seed'] == seed for r in record['runs'])]
-    if todo: features = features or InceptionFeatures(device)
+    if todo: features, commit = features or InceptionFeatures(device), git_commit()     # the code as it is now, when it is loaded
     for arm, seed in todo:
         d = get_preset(arm_options(exp, arm)['preset']).resolution
         stats = reference_stats(ref, d, features)
         run = run_arm(exp, arm, seed, stats, features, device, grid=results / exp.name / f'{arm.name}-seed{seed}.png')
         run.update(reference=f"{ref if ref == 'openmoji' else Path(ref).name}: {int(stats['n'])} images at {d} px",
-                   command=command or f'run_experiment({exp.name!r})')
+                   commit=commit, command=command or f'run_experiment({exp.name!r})')
         record['runs'].append(run)
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(record, indent=1)))
         print(f"{exp.name}/{arm.name} seed {seed}: FID {run['fid']} (N = {exp.n_fid}), {run['images_seen']} images in {run['train_s']} s", flush=True)

@@ -358,6 +358,10 @@ class StopAfterStep:
     def __exit__(self, *exc):
         if self.previous is not None: signal.signal(signal.SIGINT, self.previous)
 
+def _ignore_ctrl_c(worker_id):
+    "Data-loading workers leave Ctrl-C to the training process, which stops after its step."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 # %% ../nbs/09_training.ipynb #47945fa6
 def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
           data, # a data set of images, or of (image, label) pairs
@@ -377,6 +381,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
     global_batch(len(data), cfg.batch_size, cfg.seed, 0)           # checks the data holds one batch
     lead = rank == 0
     run_dir = Path(run_dir) if run_dir else None
+    if run_dir and lead: run_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir) if run_dir and lead else nullcontext(), StopAfterStep() as interrupt:
         model.to(device)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.)
@@ -395,7 +400,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
         fwd = torch.compile(net) if cfg.compile else net
         autocast = (lambda: torch.autocast(torch.device(device).type, dtype=torch.bfloat16)) if cfg.precision == 'bf16' else nullcontext
         loader = DataLoader(data, batch_sampler=StepBatchSampler(len(data), cfg.batch_size, cfg.seed, start, cfg.steps, rank, world),
-                            num_workers=cfg.num_workers)
+                            num_workers=cfg.num_workers, worker_init_fn=_ignore_ctrl_c)
         show = show_progress and lead
         mbar = master_bar(range(1)) if show and IN_NOTEBOOK else None           # the master bar draws the live plot
         steps_iter = progress_bar(range(start, cfg.steps), parent=mbar) if show else range(start, cfg.steps)
@@ -457,6 +462,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
                 if world > 1: stop = stop.to(device); dist.all_reduce(stop, op=dist.ReduceOp.MAX)
                 if stop and done < cfg.steps:
                     if run_dir and lead and done % cfg.ckpt_every: last_ckpt = checkpoint(done)
+                    if run_dir and world > 1: dist.barrier()                   # no process exits before the checkpoint is written
                     if stop == 2: raise TrainingInterrupted(done, last_ckpt)
                     break
         ema.losses = losses

@@ -102,6 +102,38 @@ def test_resume_of_a_finished_run(tmp_path, folder, capsys):
     assert (run / 'ema.safetensors').exists() and (run / 'samples.png').exists()
     assert (run / 'summary.json').read_bytes() == before[Path('summary.json')] and losses(run) == trained
 
+def test_stale_export_is_redone_and_not_sampled(tmp_path, folder, capsys):
+    run, *_ = train(tmp_path, '--data', str(folder), '--steps', '2', *FAST, capsys=capsys)       # exported at step 2
+    env = dict(os.environ, SIMPLE_DIFFUSION_FAULT='step:4')                                     # killed at step 4, before any export
+    r = subprocess.run([EXE, 'train', '--resume', str(run), '--steps', '4'], capture_output=True, text=True, env=env)
+    assert r.returncode == -signal.SIGKILL
+    assert json.loads((run / 'ema.json').read_text())['step'] == 2 and weights(run)[0] == 4
+    common = ['--num-images', '2', '--steps', '2']
+    assert main(['sample', str(run), *common, '--out', str(tmp_path / 'a.png')]) == 0        # the newest checkpoint's EMA, not the stale export
+    assert main(['sample', str(list_checkpoints(run / 'checkpoints')[-1]), *common, '--out', str(tmp_path / 'b.png')]) == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / 'a.png')), np.asarray(Image.open(tmp_path / 'b.png')))
+    out, _ = resume(run, '--steps', '4', capsys=capsys)                                           # finishes the export instead of refusing
+    assert 'is complete at step 4: exporting' in out and json.loads((run / 'ema.json').read_text())['step'] == 4
+    resume(run, '--steps', '4', code=2, capsys=capsys)
+
+def test_resume_on_changed_data_refused(tmp_path, folder, capsys):
+    import shutil
+    data = tmp_path / 'data'; shutil.copytree(folder, data)
+    run, *_ = train(tmp_path / 'runs', '--data', str(data), '--steps', '2', *FAST, capsys=capsys)
+    shutil.copy(data / 'cat' / '0.png', data / 'cat' / 'extra.png')
+    before = snapshot(run)
+    _, err = resume(run, '--steps', '4', code=2, capsys=capsys)
+    assert 'its data has changed (16 images in 2 classes when it started, 17 in 2 classes now)' in err, err
+    assert snapshot(run) == before
+
+def test_flips_change_training_and_old_runs_resume_without_them(tmp_path, folder, capsys):
+    flipped, *_ = train(tmp_path / 'a', '--data', str(folder), '--steps', '2', *FAST, capsys=capsys)
+    plain, *_ = train(tmp_path / 'b', '--data', str(folder), '--steps', '2', *FAST, '--no-hflip', capsys=capsys)
+    assert losses(flipped) != losses(plain)                                                      # flips are really applied
+    cfg = json.loads((plain / 'config.json').read_text()); del cfg['options']['hflip']           # a run from before flips were an option
+    (plain / 'config.json').write_text(json.dumps(cfg))
+    resume(plain, '--steps', '4', capsys=capsys)
+
 # 5. Resume is exact on an image folder with flips, with 0 or 2 workers.
 @pytest.fixture(scope='module')
 def uninterrupted(tmp_path_factory, folder):
@@ -199,8 +231,9 @@ def test_two_writers_and_a_stale_lock(tmp_path, folder, capsys):
     p = subprocess.Popen([EXE, 'train', '--resume', str(run), '--steps', '100000'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         t0 = time.time()
-        while len(losses(run)) < 4 and time.time() - t0 < 120 and p.poll() is None: time.sleep(0.1)
-        before = len(losses(run))
+        lines = lambda: len((run / 'metrics.jsonl').read_text().splitlines())   # the writer may be mid-line: count, do not parse
+        while lines() < 4 and time.time() - t0 < 120 and p.poll() is None: time.sleep(0.1)
+        before = lines()
         _, err = resume(run, '--steps', '200000', code=2, capsys=capsys)
         assert f'is in use by process {p.pid} on ' in err, err
         assert p.poll() is None                                                  # the first writer goes on
