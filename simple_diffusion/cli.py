@@ -116,6 +116,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--micro-batch', type=int, default=0, help='images per forward/backward pass per process, gradients accumulate (0: no split)')
     p.add_argument('--lr', type=float, default=2e-3, help='peak learning rate (AdamW)')
     p.add_argument('--warmup-steps', type=int, default=100, help='linear learning-rate warm-up')
+    p.add_argument('--lr-decay', default='none', choices=['none', 'cosine', 'linear'], help="after the warm-up: constant ('none'), or decay towards 0 at --steps")
     p.add_argument('--ema-decay', type=float, default=0.999, help='EMA decay (warmed up; the paper uses 0.9999 for long runs)')
     p.add_argument('--grad-clip', type=float, default=1.0, help='maximum gradient norm')
     p.add_argument('--weighting', default='none', choices=list(WEIGHTINGS), help="loss weighting over log-SNR ('none' is the paper's)")

@@ -167,4 +167,7 @@ def results_table(record:dict, # a results file's contents (from `run_experiment
 EXPERIMENTS = {e.name: e for e in [
     Experiment('precision', 'Does bf16 autocast, which these CPUs run faster, train a better tiny32 in the same time?',
                [Arm('fp32'), Arm('bf16', dict(precision='bf16'))], base=dict(sample_steps=50), seconds=120, n_fid=500),
+    Experiment('lr_decay', 'Does a learning rate that decays towards 0 over the budget train a better tiny32 on the same images than a constant one?',
+               [Arm('constant'), Arm('cosine', dict(lr_decay='cosine')), Arm('linear', dict(lr_decay='linear'))],
+               base=dict(sample_steps=50, precision='bf16'), images=19_200, n_fid=500),
 ]}
