@@ -170,4 +170,7 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment('lr_decay', 'Does a learning rate that decays towards 0 over the budget train a better tiny32 on the same images than a constant one?',
                [Arm('constant'), Arm('cosine', dict(lr_decay='cosine')), Arm('linear', dict(lr_decay='linear'))],
                base=dict(sample_steps=50, precision='bf16'), images=19_200, n_fid=500),
+    Experiment('ema_decay', 'Does an EMA that averages over fewer steps than 0.999 (about 1,000) give a better tiny32 after 600 steps?',
+               [Arm('0.999'), Arm('0.995', dict(ema_decay=0.995)), Arm('0.99', dict(ema_decay=0.99))],
+               base=dict(sample_steps=50, precision='bf16'), images=19_200, n_fid=500),
 ]}
