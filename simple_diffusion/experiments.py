@@ -173,4 +173,7 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment('ema_decay', 'Does an EMA that averages over fewer steps than 0.999 (about 1,000) give a better tiny32 after 600 steps?',
                [Arm('0.999'), Arm('0.995', dict(ema_decay=0.995)), Arm('0.99', dict(ema_decay=0.99))],
                base=dict(sample_steps=50, precision='bf16'), images=19_200, n_fid=500),
+    Experiment('batch_size', 'In the same 120 s of bf16 training, do smaller batches (more steps) or larger ones (less noisy steps) train a better tiny32?',
+               [Arm('32'), Arm('16', dict(batch_size=16)), Arm('64', dict(batch_size=64))],
+               base=dict(sample_steps=50, precision='bf16'), seconds=120, n_fid=500),
 ]}
