@@ -1,26 +1,20 @@
 """The OpenMoji-64 benchmark: train for a fixed wall-clock budget, sample N images, report FID against all OpenMoji
-glyphs at 64 px as rendered by the project's reference renderer (shared/bench/render_openmoji.py), and print a table.
+glyphs at 64 px as rendered by the package (`load_openmoji`), and print a table.
 
     python scripts/bench_openmoji64.py --seconds 60 --preset tiny64 --batch-size 256 --compile      # one GPU
     python scripts/bench_openmoji64.py --seconds 600 --batch-size 32 --num-images 1000               # the CPU version
 """
-import argparse, importlib.util, json, platform, sys, time
+import argparse, json, sys, time
 from pathlib import Path
-import numpy as np
 import torch
-from simple_diffusion.data import OpenMoji
+from simple_diffusion.data import OpenMoji, load_openmoji
 from simple_diffusion.presets import get_preset, build_model
 from simple_diffusion.schedules import get_schedule
 from simple_diffusion.train import train, TrainConfig
 from simple_diffusion.sampling import get_sampler
 from simple_diffusion.fid import InceptionFeatures, feature_stats, frechet_distance
 from simple_diffusion.data import image_grid
-
-def reference_images(renderer: Path) -> np.ndarray:
-    "The benchmark's 1,860 reference images, from the shared renderer."
-    spec = importlib.util.spec_from_file_location('render_openmoji', renderer)
-    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-    return mod.render(64)
+from simple_diffusion.experiments import machine
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -29,14 +23,12 @@ def main():
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16']); p.add_argument('--compile', action='store_true')
     p.add_argument('--num-images', type=int, default=1000); p.add_argument('--sample-steps', type=int, default=100)
     p.add_argument('--sampler', default='ancestral'); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--renderer', default=str(Path(__file__).resolve().parents[2] / 'shared' / 'bench' / 'render_openmoji.py'))
     p.add_argument('--out', default='runs/bench-openmoji64'); p.add_argument('--device', default=None)
     a = p.parse_args()
     device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     precision = a.precision or ('bf16' if device == 'cuda' and torch.cuda.is_bf16_supported() else 'fp32')
     cfg = get_preset(a.preset)
     if cfg.resolution != 64: sys.exit(f'preset {a.preset} is for {cfg.resolution} px; the benchmark is at 64 px')
-    if not Path(a.renderer).exists(): sys.exit(f'reference renderer {a.renderer} not found (pass --renderer)')
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(a.seed)
     model = build_model(cfg)
@@ -53,12 +45,11 @@ def main():
     sample_s = time.perf_counter() - t1
     image_grid(imgs[:64], ncols=8).save(out / 'samples-64.png')
     feats = InceptionFeatures(device)
-    ref = reference_images(Path(a.renderer))
+    ref = load_openmoji(64)['images']
     t2 = time.perf_counter()
     score = frechet_distance(*feature_stats(feats(imgs)), *feature_stats(feats(ref)))
     fid_s = time.perf_counter() - t2
-    dev_name = torch.cuda.get_device_name() if device == 'cuda' else f'{platform.machine()} CPU, {torch.get_num_threads()} threads'
-    row = dict(device=dev_name, preset=a.preset, params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2), precision=precision,
+    row = dict(device=machine(device), preset=a.preset, params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2), precision=precision,
                compile=a.compile, batch=a.batch_size, budget_s=a.seconds, train_s=round(train_s, 1), steps=steps, images_seen=steps * a.batch_size,
                img_per_s=round(steps * a.batch_size / train_s, 1), N=a.num_images, sampler=f'{a.sampler} {a.sample_steps} steps',
                sample_s=round(sample_s, 1), reference=f'{len(ref)} OpenMoji glyphs at 64 px', fid=round(score, 1), fid_s=round(fid_s, 1))

@@ -21,7 +21,7 @@ from .schedules import get_schedule, SCHEDULES
 from .unet import UNet
 from .presets import PRESETS, get_preset, build_model, check_image_size, config_from_dict
 from .sampling import sample_ancestral, get_sampler, guided, SAMPLERS
-from .losses import WEIGHTINGS
+from .losses import WEIGHTINGS, multiscale_fits
 from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
 import numpy as np
@@ -172,7 +172,7 @@ def resume_options(run:Path, # the run directory to resume
 
 def _check_multiscale_base(base, d):
     "The multiscale loss pools the error from side d down to `base` by factors of 2."
-    if base and not (base <= d and d % base == 0 and (d // base) & (d // base - 1) == 0):
+    if base and not multiscale_fits(d, base):
         ok = ', '.join(str(d >> k) for k in range(d.bit_length()) if d >> k >= 4 and (d >> k) << k == d)
         raise ValueError(f'--multiscale-base must be 0 (the plain loss) or the image side {d} divided by a power of 2 ({ok}), got {base}')
 

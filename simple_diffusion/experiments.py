@@ -16,7 +16,7 @@ from .data import OpenMoji, image_grid
 from .presets import get_preset, build_model
 from .schedules import get_schedule
 from .losses import diffusion_loss
-from .sampling import get_sampler
+from .cli import draw_images
 from .train import train, TrainConfig, atomic_write
 from .fid import InceptionFeatures, reference_stats, fid
 
@@ -103,9 +103,8 @@ def run_arm(exp:Experiment, # the experiment
     t0 = time.perf_counter()
     ema = train(model, OpenMoji(d), schedule, arm_train_config(exp, opts, seed), device=device, show_progress=False)
     train_s, steps = time.perf_counter() - t0, len(ema.losses)
-    t1, sampler, seeds = time.perf_counter(), get_sampler(opts['sampler']), list(range(exp.n_fid))
-    images = torch.cat([sampler(ema.model, seeds[i:i + 100], (3, d, d), schedule, opts['sample_steps'], device=device).cpu()
-                        for i in range(0, len(seeds), 100)])
+    t1 = time.perf_counter()
+    images = draw_images(ema.model, list(range(exp.n_fid)), schedule, opts['sample_steps'], opts['sampler'], batch_size=100, device=device)
     sample_s = time.perf_counter() - t1
     score = fid(images, ref, features)
     if grid: grid.parent.mkdir(parents=True, exist_ok=True); atomic_write(grid, lambda tmp: image_grid(images[:64], ncols=8).save(tmp, format='png'))
