@@ -118,6 +118,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--warmup-steps', type=int, default=100, help='linear learning-rate warm-up')
     p.add_argument('--lr-decay', default='none', choices=['none', 'cosine', 'linear'], help="after the warm-up: constant ('none'), or decay towards 0 at --steps")
     p.add_argument('--ema-decay', type=float, default=0.999, help='EMA decay (warmed up; the paper uses 0.9999 for long runs)')
+    p.add_argument('--ema-std', type=float, default=0., help="> 0: a power-function EMA of this relative width (EDM2's; e.g. 0.1) instead of --ema-decay")
     p.add_argument('--grad-clip', type=float, default=1.0, help='maximum gradient norm')
     p.add_argument('--weighting', default='none', choices=list(WEIGHTINGS), help="loss weighting over log-SNR ('none' is the paper's)")
     p.add_argument('--multiscale-base', type=int, default=0, help="0: the plain eps-MSE; else the paper's multiscale loss from this side up (e.g. 32)")

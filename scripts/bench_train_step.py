@@ -1,0 +1,104 @@
+"""Training-step benchmark: for each preset, batch and setting (precision, eager or compiled, channels-last, threads),
+the parameters, the training FLOPs per image (counted by PyTorch's FlopCounterMode), images per second of a full step
+(forward, backward, gradient clipping, AdamW, EMA), the achieved TFLOP/s, the MFU against a bf16 matrix product measured
+in the same run, and the peak memory on a GPU. Prints a markdown table and writes it as JSON.
+
+    python scripts/bench_train_step.py --presets tiny32 --batch 32 --settings fp32 bf16 bf16+cl bf16+compile bf16+t1
+    python scripts/bench_train_step.py --presets uvit256 unet256 --batch 64 --settings bf16 bf16+compile --device cuda
+
+A setting is a precision (fp32 or bf16) with optional +compile, +cl (channels-last) and +tN (N threads, CPU only).
+"""
+import argparse, copy, json, time
+from pathlib import Path
+import torch
+from simple_diffusion.presets import get_preset, build_model
+from simple_diffusion.schedules import get_schedule
+from simple_diffusion.losses import diffusion_loss
+from simple_diffusion.train import EMA
+from simple_diffusion.experiments import train_step_flops, machine, git_commit
+
+def parse_setting(s:str) -> dict:
+    "'bf16+compile+cl+t1' -> its parts; unknown parts are refused."
+    parts = s.split('+')
+    if parts[0] not in ('fp32', 'bf16'): raise SystemExit(f'setting {s!r} must start with fp32 or bf16')
+    out = dict(precision=parts[0], compile=False, channels_last=False, threads=None)
+    for p in parts[1:]:
+        if p == 'compile': out['compile'] = True
+        elif p == 'cl': out['channels_last'] = True
+        elif p[:1] == 't' and p[1:].isdigit(): out['threads'] = int(p[1:])
+        else: raise SystemExit(f'unknown part {p!r} in setting {s!r} (compile, cl, tN)')
+    return out
+
+def sync(device):
+    if torch.device(device).type == 'cuda': torch.cuda.synchronize()
+
+def matmul_tflops(device, dtype, n=2048, seconds=2.) -> float:
+    "Achieved TFLOP/s of an n x n matrix product in `dtype`."
+    a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
+    for _ in range(3): a @ b
+    sync(device); t0, k = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds: a @ b; k += 1
+    sync(device)
+    return 2 * n ** 3 * k / (time.perf_counter() - t0) / 1e12
+
+def bench(preset, batch, setting, device, seconds, warmup):
+    "Images per second of full training steps of `preset` at `batch` under `setting`."
+    cfg = get_preset(preset); d = cfg.resolution
+    torch.manual_seed(0)
+    model = build_model(cfg).to(device)
+    schedule = get_schedule('shifted', d)
+    flops = train_step_flops(model, schedule, batch, d)
+    fmt = torch.channels_last if setting['channels_last'] else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.)
+    ema = EMA(model, 0.999)
+    net = torch.compile(model) if setting['compile'] else model
+    x = (torch.rand(batch, 3, d, d, device=device) * 2 - 1).contiguous(memory_format=fmt)
+    g = torch.Generator(device).manual_seed(0)
+    cast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=setting['precision'] == 'bf16')
+    def step():
+        with cast: loss = diffusion_loss(net, x, schedule, generator=g)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.)
+        opt.step(); opt.zero_grad(set_to_none=True); ema.update(model)
+    if torch.device(device).type == 'cuda': torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for _ in range(warmup): step()
+    sync(device); first_s = time.perf_counter() - t0
+    t0, k = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds or k < 3: step(); k += 1
+    sync(device); dt = (time.perf_counter() - t0) / k
+    peak = torch.cuda.max_memory_allocated() / 2**30 if torch.device(device).type == 'cuda' else None
+    return dict(params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2), gflop_per_img=round(flops / batch / 1e9, 2),
+                img_per_s=round(batch / dt, 1), tflops=round(flops / dt / 1e12, 3), warmup_s=round(first_s, 1), steps_timed=k,
+                peak_gib=round(peak, 2) if peak is not None else None)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--presets', nargs='+', default=['tiny32'], help='presets to measure')
+    p.add_argument('--batch', type=int, nargs='+', default=[32], help='batch sizes')
+    p.add_argument('--settings', nargs='+', default=['fp32', 'bf16'], help='settings, e.g. bf16+compile+cl+t1')
+    p.add_argument('--seconds', type=float, default=10., help='timed seconds per row (after the warm-up steps)')
+    p.add_argument('--warmup', type=int, default=3, help='untimed steps first (compilation happens here)')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--out', default=None, help='JSON file for the table')
+    a = p.parse_args()
+    threads0 = torch.get_num_threads()
+    peak = matmul_tflops(a.device, torch.bfloat16)
+    rows = []
+    for preset in a.presets:
+        for batch in a.batch:
+            for s in a.settings:
+                setting = parse_setting(s)
+                torch.set_num_threads(setting['threads'] or threads0)
+                r = bench(preset, batch, setting, a.device, a.seconds, a.warmup)
+                torch.set_num_threads(threads0)
+                rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=round(r['tflops'] / peak, 3)))
+                print(rows[-1], flush=True)
+    head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib']
+    print(f"\n{machine(a.device)}; bf16 {2048}x{2048} matmul: {peak:.3f} TFLOP/s; commit {git_commit()}\n")
+    print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
+    for r in rows: print('| ' + ' | '.join('-' if r[h] is None else str(r[h]) for h in head) + ' |')
+    if a.out: Path(a.out).write_text(json.dumps(dict(device=machine(a.device), matmul_bf16_tflops=round(peak, 3), commit=git_commit(), rows=rows), indent=1))
+
+if __name__ == '__main__': main()
