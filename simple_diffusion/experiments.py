@@ -258,4 +258,7 @@ EXPERIMENTS = {e.name: e for e in [
                'a shift towards more noise, and a doubled shift?',
                [Arm('shift+1.4'), Arm('shift0', dict(schedule='cosine')), Arm('shift-1.4', dict(noise_d=16)), Arm('shift+2.8', dict(noise_d=128))],
                base=dict(sample_steps=50, precision='bf16', weighting='sigmoid'), images=19_200, n_fid=500),
+    Experiment('ema_width', 'Which width of the averaging window (relative to the run) gives the best tiny32: the warm-up (0.090), or a power-function EMA of 0.05, 0.10 or 0.20?',
+               [Arm('warmup'), Arm('std0.05', dict(ema_std=0.05)), Arm('std0.10', dict(ema_std=0.10)), Arm('std0.20', dict(ema_std=0.20))],
+               base=dict(sample_steps=50, precision='bf16', weighting='sigmoid'), images=19_200, n_fid=500),
 ]}
