@@ -8,6 +8,7 @@ parts = []
 for cell in nb['cells']:
     src = ''.join(cell['source']).strip()
     if not src or src.startswith('#|'): continue
+    src = src.replace('](images/', '](nbs/images/')                 # the notebook's image paths, seen from the repository root
     parts.append(src if cell['cell_type'] == 'markdown' else f'```python\n{src}\n```')
 text = '<!-- generated from nbs/index.ipynb by scripts/make_readme.py: edit the notebook, not this file -->\n\n' + '\n\n'.join(parts) + '\n'
 readme = root / 'README.md'
