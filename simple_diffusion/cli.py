@@ -124,6 +124,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--multiscale-base', type=int, default=0, help="0: the plain eps-MSE; else the paper's multiscale loss from this side up (e.g. 32)")
     p.add_argument('--class-cond', action='store_true', help='condition on the class (the sub-folder) of each image, for guidance')
     p.add_argument('--text-cond', default=None, choices=list(TEXT_ENCODERS), help="condition on each image's caption, encoded by this text encoder (OpenMoji only)")
+    p.add_argument('--text-attention', action='store_true', help="with --text-cond: cross-attention to the caption's token embeddings after every self-attention, besides the pooled vector")
     p.add_argument('--cond-drop', type=float, default=0.1, help='share of training images without their condition (classifier-free guidance)')
     p.add_argument('--precision', default=None, choices=['fp32', 'bf16'], help='bf16 autocast or fp32 (default: bf16 on a GPU that supports it, else fp32)')
     p.add_argument('--compile', action='store_true', help='torch.compile the network')
@@ -185,6 +186,7 @@ def _resolve_train_args(argv):
     if a.class_cond and a.data == 'openmoji': raise ValueError('--class-cond needs an image folder with one sub-folder per class')
     if a.text_cond and a.data != 'openmoji': raise ValueError('--text-cond needs captions: only the bundled openmoji data has them')
     if a.text_cond and a.class_cond: raise ValueError('choose --class-cond or --text-cond, not both')
+    if a.text_attention and not a.text_cond: raise ValueError('--text-attention needs --text-cond (a text to attend to)')
     if a.skip_bad_images and a.data == 'openmoji': raise ValueError('--skip-bad-images applies to image folders; openmoji is rendered, not read')
     a.resolution = a.resolution or cfg.resolution
     check_image_size(cfg, a.resolution)
@@ -272,7 +274,9 @@ def train_command(argv:list=None, # command-line arguments after `train`
     global_batch(len(data), a.batch_size, a.seed, 0)                  # the data holds one batch
     if a.class_cond: cfg.num_classes = len(data.classes)
     encoder = get_text_encoder(a.text_cond) if a.text_cond else None
-    if encoder: data, cfg.text_dim = CaptionedImages(data, encoder), encoder.dim
+    if encoder:
+        cfg.text_dim, cfg.cross_attention = encoder.dim, a.text_attention
+        data = CaptionedImages(data, encoder, tokens=a.text_attention)
     run = _shared_run_dir(a, rank, world)                             # made only now, when every check has passed
     lead = rank == 0
     with RunLock(run) if lead else nullcontext():
@@ -406,7 +410,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     if a.prompt and not model.cfg.text_dim: raise ValueError('--prompt needs a text-conditional model; this one is not')
     if model.cfg.text_dim and not a.prompt: raise ValueError('this model is text-conditional: give --prompt "..."')
     cond = (torch.tensor([a.label if a.label is not None else s % nc for s in seeds], device=device) if nc else
-            get_text_encoder(text_encoder)([a.prompt[k % len(a.prompt)] for k in range(len(seeds))]).to(device) if a.prompt else None)
+            get_text_encoder(text_encoder)([a.prompt[k % len(a.prompt)] for k in range(len(seeds))], tokens=model.cfg.cross_attention).to(device) if a.prompt else None)
     images = draw_images(model, seeds, schedule, a.steps, a.sampler, cond, a.guidance, a.batch_size, device)
     if grid:
         out.parent.mkdir(parents=True, exist_ok=True)

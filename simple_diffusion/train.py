@@ -185,12 +185,12 @@ def per_sample_uniform(seed:int, # run seed
     "One U(0, 1) number per image, seeded by (seed, step, position, stream)."
     return torch.cat([torch.rand(1, generator=torch.Generator().manual_seed(_mix(seed, step, p, stream))) for p in positions])
 
-def drop_condition(cond:torch.Tensor, # class labels (B,) or text embeddings (B, D)
+def drop_condition(cond:torch.Tensor, # class labels (B,), text embeddings (B, D) or token embeddings (B, T, D)
                    drop:torch.Tensor, # (B,) booleans: which to drop
                   ) -> torch.Tensor:
-    "Replace dropped conditions by 'none': label -1, or an all-zero text embedding."
+    "Replace dropped conditions by 'none': label -1, or an all-zero text (or token) embedding."
     drop = drop.to(cond.device)
-    return torch.where(drop, -1, cond) if not cond.is_floating_point() else cond * (~drop)[:, None]
+    return torch.where(drop, -1, cond) if not cond.is_floating_point() else cond * (~drop).view(-1, *[1] * (cond.ndim - 1))
 
 def per_sample_flip(x:torch.Tensor, # images (B, C, H, W)
                     seed:int, # run seed
