@@ -6,16 +6,19 @@
 __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'TINY128', 'BASE128', 'EXPERIMENTS', 'Arm', 'Experiment',
            'arm_options', 'arm_model_config', 'arm_train_config', 'train_step_flops', 'machine', 'git_commit',
            'arm_schedule', 'text_encoder', 'arm_data', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm',
-           'run_arm', 'recorded_run', 'run_experiment', 'seed_spread', 'results_table']
+           'run_arm', 'recorded_run', 'run_experiment', 'seed_spread', 'results_table', 'load_record', 'show_runs',
+           'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
-import copy, functools, json, math, os, platform, shutil, subprocess, sys, time
+import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
-from .data import OpenMoji, image_grid
+from PIL import Image
+from .data import OpenMoji, image_grid, show_images, render_emoji, openmoji_codepoints
 from .presets import get_preset, build_model, config_from_dict
 from .schedules import get_schedule
 from .losses import diffusion_loss
@@ -367,3 +370,38 @@ EXPERIMENTS = {e.name: e for e in [
                [Arm('plain'), Arm('multiscale', dict(multiscale_base=32))],
                base=BASE128, images=32_000, n_fid=500),
 ]}
+
+# %% ../nbs/14_experiments.ipynb #e14a003d
+def load_record(name:str, # the experiment's name
+                results='results', # folder of results files
+               ) -> tuple:
+    "A recorded experiment, and its runs by (arm, seed)."
+    record = json.loads((Path(results) / f'{name}.json').read_text())
+    return record, {(r['arm'], r['seed']): r for r in record['runs']}
+
+def show_runs(record:dict, # a recorded experiment
+              results='results', # folder of results files (the grids are in results/<experiment>/)
+              ncols:int=2, # grids per row of the figure
+              rows:int=2, # rows of each grid to show
+              size:float=3., # inches per grid
+             ):
+    "The first `rows` rows of every run's grid, titled with arm, seed and FID."
+    crops = []
+    for r in record['runs']:
+        im = np.asarray(Image.open(Path(results) / record['experiment'] / r['grid']))
+        cell = (im.shape[1] - 2) // (5 if r['options'].get('text') else 8)    # text grids: a glyph and 4 samples per row
+        crops.append(im[:rows * cell + 2])
+    return show_images(np.stack(crops), titles=[f"{r['arm']}, seed {r['seed']}: FID {r['fid']}" for r in record['runs']], ncols=ncols, size=size)
+
+def miniature(exp:Experiment, # the experiment to shrink
+              folder, # where the miniature's results, grids and reference images go
+              arms:int=1, # how many of its arms to run
+              features=None, # the feature extractor (default: the Inception network)
+             ) -> dict:
+    "Run the first `arms` arms of `exp` at toy scale (2 steps of 4 images, 4 samples of 2 steps, FID against 16 glyphs): its code path, in seconds."
+    d = arm_model_config(arm_options(exp, exp.arms[0])).resolution
+    ref = Path(folder) / 'ref' / 'emoji'; ref.mkdir(parents=True, exist_ok=True)
+    for i, c in enumerate(openmoji_codepoints()[:16]): Image.fromarray(render_emoji(chr(c), d)).save(ref / f'{i}.png')
+    small = dataclasses.replace(exp, name=f'{exp.name}-miniature', arms=exp.arms[:arms], images=8, seconds=0., seeds=exp.seeds[:1], n_fid=4,
+                                base={**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4})
+    return run_experiment(small, Path(folder) / 'results', ref=str(ref.parent), features=features, command=f'miniature({exp.name!r})')
