@@ -46,6 +46,9 @@ class UNetConfig:
         if self.downsample not in ('none', 'dwt', 'patch'): raise ValueError(f"downsample must be 'none', 'dwt' or 'patch', got {self.downsample!r}")
         if (self.downsample == 'none') != (f == 1): raise ValueError(f'downsample={self.downsample!r} does not go with downsample_factor={f}')
         if self.downsample == 'dwt' and f & (f - 1): raise ValueError(f'the wavelet downsamples by powers of 2, not {f}')
+        if self.levels and self.levels[0].channels < self.in_channels * f * f:
+            raise ValueError(f'the first level has {self.levels[0].channels} channels, fewer than the {self.in_channels * f * f} values of each '
+                             f'{f}x{f} block of the input it must pass on (in_channels x downsample_factor^2)')
         if self.num_classes and self.text_dim: raise ValueError('a network is conditioned on classes or on text, not both')
         if self.cross_attention and not self.text_dim: raise ValueError('cross_attention needs a text-conditional network (text_dim > 0)')
         if self.cross_attention and self.arch != 'unet': raise ValueError(f'cross-attention to text is built for the U-Net, not the {self.arch}')
