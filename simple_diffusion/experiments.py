@@ -14,11 +14,12 @@ import copy, dataclasses, functools, json, math, os, platform, shutil, subproces
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import numpy as np
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from PIL import Image
-from .data import OpenMoji, image_grid, show_images, render_emoji, openmoji_codepoints
+from .data import OpenMoji, image_grid, render_emoji, openmoji_codepoints
 from .presets import get_preset, build_model, config_from_dict
 from .schedules import get_schedule
 from .losses import diffusion_loss
@@ -384,7 +385,7 @@ def show_runs(record:dict, # a recorded experiment
               results='results', # folder of results files (the grids are in results/<experiment>/)
               ncols:int=2, # grids per row of the figure
               rows:int=2, # rows of each grid to show
-              size:float=3., # inches per grid
+              size:float=3., # width of each grid in inches
              ):
     "The first `rows` rows of every run's grid, titled with arm, seed and FID."
     crops = []
@@ -392,7 +393,14 @@ def show_runs(record:dict, # a recorded experiment
         im = np.asarray(Image.open(Path(results) / record['experiment'] / r['grid']))
         cell = (im.shape[1] - 2) // (5 if r['options'].get('text') else 8)    # text grids: a glyph and 4 samples per row
         crops.append(im[:rows * cell + 2])
-    return show_images(np.stack(crops), titles=[f"{r['arm']}, seed {r['seed']}: FID {r['fid']}" for r in record['runs']], ncols=ncols, size=size)
+    h, w = crops[0].shape[:2]
+    nrows = math.ceil(len(crops) / ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size * h / w + 0.3)), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax, im, r in zip(axs.flat, crops, record['runs']):
+        ax.imshow(im); ax.set_title(f"{r['arm']}, seed {r['seed']}: FID {r['fid']}", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 def miniature(exp:Experiment, # the experiment to shrink
               folder, # where the miniature's results, grids and reference images go
