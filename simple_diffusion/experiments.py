@@ -6,8 +6,8 @@
 __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'TINY128', 'BASE128', 'EXPERIMENTS', 'Arm', 'Experiment',
            'arm_options', 'arm_model_config', 'arm_train_config', 'train_step_flops', 'machine', 'git_commit',
            'arm_schedule', 'text_encoder', 'arm_data', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm',
-           'run_arm', 'recorded_run', 'run_experiment', 'seed_spread', 'results_table', 'load_record', 'show_runs',
-           'miniature']
+           'run_arm', 'recorded_run', 'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record',
+           'show_runs', 'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
 import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, time
@@ -308,6 +308,16 @@ def results_table(record:dict, # a results file's contents (from `run_experiment
                       f"{first['reference']}; {first['device']}; commit {commits}; {commands}.", '', *rows, '',
                       f"Seed-to-seed spread ({first['arm']}, seeds {seeds}): " + (f'{spread:.1f}' if spread is not None else 'not measured')])
 
+# %% ../nbs/14_experiments.ipynb #e14a0042
+def glyph_folder(folder, # where to write the images: folder/emoji/<k>.png
+                 d:int, # image side
+                 n:int=16, # how many glyphs (the first n of OpenMoji)
+                ) -> Path:
+    "A small image folder of OpenMoji glyphs at `d` px, in the layout `reference_stats` reads, for toy-scale FIDs."
+    out = Path(folder) / 'emoji'; out.mkdir(parents=True, exist_ok=True)
+    for i, c in enumerate(openmoji_codepoints()[:n]): Image.fromarray(render_emoji(chr(c), d)).save(out / f'{i}.png')
+    return Path(folder)
+
 # %% ../nbs/14_experiments.ipynb #e14a0012
 def _tiny_levels(extra_at:int=0): # the level (32, 16 or 8 px in TINY128) that gets two more blocks
     "TINY128's levels as data, with two more residual blocks at one of them."
@@ -413,8 +423,6 @@ def miniature(exp:Experiment, # the experiment to shrink
              ) -> dict:
     "Run the first `arms` arms of `exp` at toy scale (2 steps of 4 images, 4 samples of 2 steps, FID against 16 glyphs): its code path, in seconds."
     d = arm_model_config(arm_options(exp, exp.arms[0])).resolution
-    ref = Path(folder) / 'ref' / 'emoji'; ref.mkdir(parents=True, exist_ok=True)
-    for i, c in enumerate(openmoji_codepoints()[:16]): Image.fromarray(render_emoji(chr(c), d)).save(ref / f'{i}.png')
     small = dataclasses.replace(exp, name=f'{exp.name}-miniature', arms=exp.arms[:arms], images=8, seconds=0., seeds=exp.seeds[:1], n_fid=4,
                                 base={**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4})
-    return run_experiment(small, Path(folder) / 'results', ref=str(ref.parent), features=features, command=f'miniature({exp.name!r})')
+    return run_experiment(small, Path(folder) / 'results', ref=str(glyph_folder(Path(folder) / 'ref', d)), features=features, command=f'miniature({exp.name!r})')
