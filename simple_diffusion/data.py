@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'openmoji_font_path', 'openmoji_codepoints', 'render_emoji', 'emoji_caption', 'cache_dir',
-           'render_openmoji', 'load_openmoji', 'to_model_range', 'to_uint8', 'OpenMoji', 'show_images', 'image_grid',
-           'CorruptImageError', 'to_rgb', 'load_image', 'center_crop_resize', 'image_size', 'ImageFolder']
+           'render_openmoji', 'load_openmoji', 'to_model_range', 'to_uint8', 'OpenMoji', 'show_images',
+           'figure_with_sliders', 'image_grid', 'CorruptImageError', 'to_rgb', 'load_image', 'center_crop_resize',
+           'image_size', 'ImageFolder']
 
 # %% ../nbs/00_data.ipynb #29488b4d
 import os, unicodedata, warnings
@@ -135,6 +136,29 @@ def show_images(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 
     if suptitle: fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/00_data.ipynb #0a1d0002
+def figure_with_sliders(draw, # draw(**values) -> a matplotlib figure (or anything IPython displays)
+                        **controls, # name -> an ipywidgets control (slider, dropdown); its starting value is the static figure's
+                       ) -> dict:
+    "Show `draw`'s figure at the controls' starting values; in a live notebook, the controls below it redraw it in place. Returns the values drawn."
+    from IPython.display import display
+    def show(values, handle=None):
+        out = draw(**values)
+        if handle is None: handle = display(out, display_id=True)
+        else: handle.update(out)
+        if isinstance(out, plt.Figure): plt.close(out)
+        return handle
+    values = {k: c.value for k, c in controls.items()}
+    handle = show(values)
+    if os.environ.get('IN_TEST'): return values
+    try: import ipywidgets
+    except ImportError: return values
+    for c in controls.values():
+        c.continuous_update = False
+        c.observe(lambda change: show({k: c.value for k, c in controls.items()}, handle), names='value')
+    display(ipywidgets.HBox(list(controls.values())))
+    return values
 
 # %% ../nbs/00_data.ipynb #de0cb32c
 def image_grid(images, # (N, 3, H, W) tensor in [-1, 1], or (N, H, W, 3) uint8 array

@@ -7,7 +7,8 @@ __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'CURVE_T', '
            'EXPERIMENTS', 'Arm', 'Experiment', 'arm_options', 'arm_model_config', 'arm_train_config',
            'train_step_flops', 'machine', 'git_commit', 'arm_schedule', 'text_encoder', 'heldout_split', 'arm_data',
            'fixed_loss', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm', 'run_arm', 'recorded_run',
-           'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs', 'miniature']
+           'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs', 'show_curves',
+           'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
 import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, time
@@ -338,13 +339,16 @@ def results_table(record:dict, # a results file's contents (from `run_experiment
     runs, spread = record['runs'], seed_spread(record)
     first = runs[0]
     text = any('caption_rank' in r for r in runs)                 # text arms: also how well samples match their caption
-    rows = ['| arm | seed | FID | vs first arm |' + (' median caption rank | caption in top 10 |' if text else '') + ' images seen | img/s | training TFLOP | sampling s |',
-            '|---|---|---|---|' + ('---|---|' if text else '') + '---|---|---|---|']
+    curves = any('curve' in r for r in runs)                      # held-out arms: the losses at the end of training
+    rows = ['| arm | seed | FID | vs first arm |' + (' median caption rank | caption in top 10 |' if text else '')
+            + (' training loss | held-out loss |' if curves else '') + ' images seen | img/s | training TFLOP | sampling s |',
+            '|---|---|---|---|' + ('---|---|' if text else '') + ('---|---|' if curves else '') + '---|---|---|---|']
     for r in runs:
         diff = r['fid'] - first['fid']
         verdict = '' if r['arm'] == first['arm'] else f'{diff:+.1f}' + ('' if spread is None else ' (beyond the spread)' if abs(diff) > spread else ' (within the spread)')
         arm = r['arm'] + (f" (run of {r['reused_from']})" if r.get('reused_from') else '')
         match = f" {r['caption_rank']:.0f} of {r['n_images']:,} | {r['caption_top10']:.1%} |" if 'caption_rank' in r else ' | |' if text else ''
+        match += f" {r['curve'][-1]['train_loss']:.4f} | {r['curve'][-1]['heldout_loss']:.4f} |" if 'curve' in r else ' | |' if curves else ''
         rows.append(f"| {arm} | {r['seed']} | {r['fid']:.1f} | {verdict} |{match} {r['images_seen']:,} | {r['img_per_s']:.0f} | "
                     f"{r['train_flops'] / 1e12:.1f} | {r['sample_s']:.0f} |")
     seeds = ', '.join(str(r['seed']) for r in runs if r['arm'] == first['arm'])
@@ -471,6 +475,21 @@ def show_runs(record:dict, # a recorded experiment
     for ax, im, r in zip(axs.flat, crops, record['runs']):
         ax.imshow(im); ax.set_title(f"{r['arm']}, seed {r['seed']}: FID {r['fid']}", fontsize=8)
     fig.tight_layout()
+    return fig
+
+def show_curves(record:dict, # a recorded experiment whose runs have loss curves (`holdout`)
+                size:float=4., # height of the figure in inches
+               ):
+    "Each run's loss on its training images (dashed) and on the held-out ones (solid), and the gap between them, against images seen."
+    fig, (ax, gap) = plt.subplots(1, 2, figsize=(2.6 * size, size))
+    for r, colour in zip(record['runs'], plt.rcParams['axes.prop_cycle'].by_key()['color']):
+        c = r['curve']; x = [p['images'] for p in c]
+        ax.plot(x, [p['heldout_loss'] for p in c], color=colour, label=f"{r['arm']}, seed {r['seed']}")
+        ax.plot(x, [p['train_loss'] for p in c], color=colour, ls='--')
+        gap.plot(x, [p['heldout_loss'] - p['train_loss'] for p in c], color=colour, label=f"{r['arm']}, seed {r['seed']}")
+    ax.set(xlabel='training images seen', ylabel='eps-MSE on fixed (image, t, noise)', title='held-out (solid) and training (dashed)')
+    gap.set(xlabel='training images seen', ylabel='held-out minus training', title='the gap'); gap.axhline(0, color='grey', lw=0.5)
+    ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
 def miniature(exp:Experiment, # the experiment to shrink
