@@ -6,8 +6,9 @@
 __all__ = ['TrainConfig', 'power_ema_gamma', 'EMA', 'learning_rate', 'global_batch', 'StepBatchSampler', 'per_sample_noise',
            'per_sample_uniform', 'drop_condition', 'per_sample_flip', 'CheckpointError', 'DiskFullError',
            'atomic_write', 'load_checkpoint', 'scan_checkpoints', 'list_checkpoints', 'save_checkpoint',
-           'load_latest_checkpoint', 'RunLockedError', 'RunLock', 'check_resume', 'TrainingInterrupted',
-           'StopAfterStep', 'train']
+           'load_latest_checkpoint', 'RunLockedError', 'RunLock', 'check_resume', 'start_or_resume', 'micro_batch_loss',
+           'optimizer_step', 'metric_record', 'save_sample_grid', 'TrainingInterrupted', 'StopAfterStep',
+           'stop_requested', 'train']
 
 # %% ../nbs/09_training.ipynb #aab4f603
 import copy, errno, fcntl, json, math, os, pickle, shutil, signal, socket, sys, threading, time, warnings
@@ -365,6 +366,83 @@ def check_resume(state:dict, # a checkpoint from `load_latest_checkpoint` (with 
         raise ValueError(f"{run_dir} is already at step {state['step']} ({Path(state['path']).name}), and steps={cfg.steps}: "
                          f"nothing to train; ask for more steps to continue it")
 
+# %% ../nbs/09_training.ipynb #9a100002
+def start_or_resume(model:torch.nn.Module, # the network, already on its device
+                    cfg:TrainConfig, # the options (learning rate, EMA, steps)
+                    run_dir:Path=None, # the run directory (None: always a fresh start)
+                    resume:dict=None, # a checkpoint already loaded from `run_dir` (default: its newest readable one)
+                    device='cpu', # where the EMA lives
+                    verbose:bool=True, # say which checkpoint it resumed from
+                   ) -> tuple:
+    "(optimizer, EMA, first step): fresh, or restored from `resume` or the newest readable checkpoint in `run_dir`."
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.)
+    ema, start = EMA(model, cfg.ema_decay, cfg.ema_std), 0
+    state = resume or (load_latest_checkpoint(Path(run_dir) / 'checkpoints') if run_dir else None)
+    if state:
+        check_resume(state, run_dir, cfg)
+        model.load_state_dict(state['model']); ema.load_state_dict(state['ema']); opt.load_state_dict(state['opt'])
+        ema.model.to(device); start = state['step']
+        if verbose: print(f"resumed from {Path(state['path']).name} (step {start})", flush=True)
+    return opt, ema, start
+
+# %% ../nbs/09_training.ipynb #9a100005
+def micro_batch_loss(fwd, # the network as called for training (possibly compiled or wrapped for several processes)
+                     x:torch.Tensor, # this micro-batch's images
+                     cond, # their class labels or text embeddings (None: unconditional)
+                     schedule, # function t -> logsnr
+                     cfg:TrainConfig, # seed, hflip, cond_drop, weighting, multiscale_base
+                     step:int, # the optimizer step
+                     positions:range, # the images' positions in the global batch
+                    ) -> torch.Tensor:
+    "The training loss of one micro-batch, each image's time, noise, flip and condition drop drawn from (seed, step, position)."
+    t, eps = per_sample_noise(cfg.seed, step, positions, x.shape[1:], x.device)
+    if cfg.hflip: x = per_sample_flip(x, cfg.seed, step, positions)
+    if cond is not None: cond = drop_condition(cond, per_sample_uniform(cfg.seed, step, positions) < cfg.cond_drop)
+    return diffusion_loss(fwd, x, schedule, t=t, eps=eps, cond=cond, weighting=cfg.weighting, multiscale_base=cfg.multiscale_base)
+
+# %% ../nbs/09_training.ipynb #9a100008
+def optimizer_step(model:torch.nn.Module, # the network, its gradients accumulated
+                   opt:torch.optim.Optimizer, # its optimizer
+                   ema:EMA, # its EMA
+                   cfg:TrainConfig, # learning rate, warm-up, decay, gradient clipping
+                   step:int, # the step being taken (0-based)
+                   loss:torch.Tensor, # the step's loss (over the global batch)
+                   run_dir:Path=None, # where the checkpoints are, for the error message
+                  ):
+    "Refuse a non-finite loss, then learning rate, gradient clipping, AdamW step and EMA update."
+    if not torch.isfinite(loss):
+        last = list_checkpoints(Path(run_dir) / 'checkpoints')[-1:] if run_dir else []
+        raise FloatingPointError(f'the loss is {loss.item()} at step {step + 1}: stopped before updating the weights; '
+                                 f"the last good checkpoint is {last[0] if last else 'none'}")
+    for g in opt.param_groups: g['lr'] = learning_rate(cfg, step)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+    opt.step(); ema.update(model)
+
+# %% ../nbs/09_training.ipynb #9a10000b
+def metric_record(step:int, # steps done
+                  losses:list, # the step losses since the last record
+                  lr:float, # the learning rate of the last step
+                  images:int, # images trained on since the last record
+                  seconds:float, # time since the last record
+                  device='cpu', # whose peak memory
+                 ) -> dict:
+    "One record of `metrics.jsonl`: step, mean loss since the last record, learning rate, img/s and peak memory in MB."
+    return dict(step=step, loss=sum(losses) / len(losses), lr=lr, img_per_s=images / seconds, peak_mem_mb=_peak_memory_mb(device))
+
+def save_sample_grid(model:torch.nn.Module, # the EMA network
+                     run_dir:Path, # the run directory: the grid goes to samples/step-<step>.png
+                     step:int, # steps done
+                     shape:tuple, # (C, H, W) of one image
+                     schedule, # function t -> logsnr
+                     device='cpu', # where to sample
+                    ) -> Path:
+    "A grid of 16 samples from seeds 0-15 (50 ancestral steps), written atomically into the run directory."
+    grid = sample_ancestral(model, range(16), shape, schedule, 50, device=device)
+    path = Path(run_dir) / 'samples' / f'step-{step:08d}.png'
+    path.parent.mkdir(exist_ok=True)
+    atomic_write(path, lambda tmp: image_grid(grid, ncols=8).save(tmp, format='png'))
+    return path
+
 # %% ../nbs/09_training.ipynb #c7a1e006
 class TrainingInterrupted(KeyboardInterrupt):
     "Training stopped by Ctrl-C (SIGINT) after finishing a step; `step` and `checkpoint` say where it resumes from."
@@ -389,6 +467,18 @@ def _ignore_ctrl_c(worker_id):
     "Data-loading workers leave Ctrl-C to the training process, which stops after its step."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+# %% ../nbs/09_training.ipynb #9a10000e
+def stop_requested(interrupt:StopAfterStep, # the Ctrl-C handler of the run
+                   cfg:TrainConfig, # max_seconds
+                   t_start:float, # `time.perf_counter()` when training started
+                   world:int=1, # processes
+                   device='cpu', # where the processes' vote is reduced
+                  ) -> int:
+    "Whether to stop after this step: 0 no, 1 the time budget is spent, 2 Ctrl-C; the largest over all processes."
+    stop = torch.tensor(2. if interrupt.requested else float(bool(cfg.max_seconds) and time.perf_counter() - t_start > cfg.max_seconds))
+    if world > 1: stop = stop.to(device); dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+    return int(stop)
+
 # %% ../nbs/09_training.ipynb #47945fa6
 def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
           data, # a data set of images, or of (image, label) pairs
@@ -411,14 +501,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
     if run_dir and lead: run_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir) if run_dir and lead else nullcontext(), StopAfterStep() as interrupt:
         model.to(device)
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.)
-        ema, start = EMA(model, cfg.ema_decay, cfg.ema_std), 0
-        state = resume or (load_latest_checkpoint(run_dir / 'checkpoints') if run_dir else None)
-        if state:
-            check_resume(state, run_dir, cfg)
-            model.load_state_dict(state['model']); ema.load_state_dict(state['ema']); opt.load_state_dict(state['opt'])
-            ema.model.to(device); start = state['step']
-            if lead: print(f"resumed from {Path(state['path']).name} (step {start})", flush=True)
+        opt, ema, start = start_or_resume(model, cfg, run_dir, resume, device, verbose=lead)
         if run_dir and lead: _truncate_metrics(run_dir / 'metrics.jsonl', start)
         model.train()
         mcfg = getattr(model, 'cfg', None)
@@ -442,33 +525,21 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
                 x = (batch[0] if isinstance(batch, (list, tuple)) else batch).to(device)
                 y = batch[1].to(device) if conditional else None
                 torch.manual_seed(_mix(cfg.seed, step, rank, 1))                 # dropout: reproducible per step and process
-                for g in opt.param_groups: g['lr'] = learning_rate(cfg, step)
                 opt.zero_grad(set_to_none=True)
                 total = torch.zeros((), device=device)
                 for k in range(0, per, mb):
-                    pos = range(rank * per + k, rank * per + k + mb)
-                    t, eps = per_sample_noise(cfg.seed, step, pos, x.shape[1:], device)
-                    xm = per_sample_flip(x[k:k + mb], cfg.seed, step, pos) if cfg.hflip else x[k:k + mb]
-                    ym = drop_condition(y[k:k + mb], per_sample_uniform(cfg.seed, step, pos) < cfg.cond_drop) if conditional else None
                     sync = net.no_sync if world > 1 and k + mb < per else nullcontext
                     with sync():
-                        with autocast(): loss = diffusion_loss(fwd, xm, schedule, t=t, eps=eps, cond=ym,
-                                                               weighting=cfg.weighting, multiscale_base=cfg.multiscale_base)
+                        with autocast(): loss = micro_batch_loss(fwd, x[k:k + mb], y[k:k + mb] if conditional else None, schedule, cfg, step,
+                                                                 range(rank * per + k, rank * per + k + mb))
                         (loss * (mb / per)).backward()
                     total += loss.detach().float() * (mb / per)
                 if world > 1: dist.all_reduce(total); total /= world
-                if not torch.isfinite(total):
-                    last = list_checkpoints(run_dir / 'checkpoints')[-1:] if run_dir else []
-                    raise FloatingPointError(f'the loss is {total.item()} at step {step + 1}: stopped before updating the weights; '
-                                             f"the last good checkpoint is {last[0] if last else 'none'}")
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step(); ema.update(model)
+                optimizer_step(model, opt, ema, cfg, step, total, run_dir)
                 losses.append(total.item()); n_log += cfg.batch_size
                 done = step + 1
                 if lead and (done % cfg.log_every == 0 or done == cfg.steps):
-                    dt = time.perf_counter() - t_log
-                    rec = dict(step=done, loss=sum(losses[-cfg.log_every:]) / len(losses[-cfg.log_every:]), lr=opt.param_groups[0]['lr'],
-                               img_per_s=n_log / dt, peak_mem_mb=_peak_memory_mb(device))
+                    rec = metric_record(done, losses[-cfg.log_every:], opt.param_groups[0]['lr'], n_log, time.perf_counter() - t_log, device)
                     t_log, n_log = time.perf_counter(), 0
                     if run_dir:
                         with open(run_dir / 'metrics.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
@@ -477,16 +548,12 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
                         steps_iter.comment = f"loss {rec['loss']:.4f}  {rec['img_per_s']:.0f} img/s  {rec['peak_mem_mb']:.0f} MB"
                         if mbar: mbar.update_graph([[range(start + 1, start + len(losses) + 1), losses]], [start + 1, cfg.steps])
                 if lead and run_dir and cfg.sample_every and done % cfg.sample_every == 0:
-                    grid = sample_ancestral(ema.model, range(16), tuple(x.shape[1:]), schedule, 50, device=device)
-                    (run_dir / 'samples').mkdir(exist_ok=True)
-                    atomic_write(run_dir / 'samples' / f'step-{done:08d}.png', lambda tmp: image_grid(grid, ncols=8).save(tmp, format='png'))
+                    save_sample_grid(ema.model, run_dir, done, tuple(x.shape[1:]), schedule, device)
                 if run_dir and (done % cfg.ckpt_every == 0 or done == cfg.steps):
                     if lead: last_ckpt = checkpoint(done)
                     if world > 1: dist.barrier()
                 _fault_point('step', done)
-                # stop early? 1: the time budget is spent; 2: Ctrl-C. All processes agree, and stop at the same step.
-                stop = torch.tensor(2. if interrupt.requested else float(bool(cfg.max_seconds) and time.perf_counter() - t_start > cfg.max_seconds))
-                if world > 1: stop = stop.to(device); dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+                stop = stop_requested(interrupt, cfg, t_start, world, device)
                 if stop and done < cfg.steps:
                     if run_dir and lead and done % cfg.ckpt_every: last_ckpt = checkpoint(done)
                     if run_dir and world > 1: dist.barrier()                   # no process exits before the checkpoint is written
