@@ -487,7 +487,7 @@ def show_curves(record:dict, # a recorded experiment whose runs have loss curves
         ax.plot(x, [p['heldout_loss'] for p in c], color=colour, label=f"{r['arm']}, seed {r['seed']}")
         ax.plot(x, [p['train_loss'] for p in c], color=colour, ls='--')
         gap.plot(x, [p['heldout_loss'] - p['train_loss'] for p in c], color=colour, label=f"{r['arm']}, seed {r['seed']}")
-    ax.set(xlabel='training images seen', ylabel='eps-MSE on fixed (image, t, noise)', title='held-out (solid) and training (dashed)')
+    ax.set(xlabel='training images seen', ylabel='eps-MSE on fixed (image, t, noise)', title='held-out (solid) and training (dashed)', yscale='log')
     gap.set(xlabel='training images seen', ylabel='held-out minus training', title='the gap'); gap.axhline(0, color='grey', lw=0.5)
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
