@@ -63,18 +63,23 @@ PAGE = """<!doctype html>
 <link rel="stylesheet" href="preview.css"><link rel="stylesheet" href="styles.css"></head>
 <body><nav class="sidebar"><a class="site" href="index.html">{site}</a><ul>{links}</ul></nav>
 <main><header><h1 class="title">{title}</h1><p class="description">{description}</p></header>
-{body}</main></body></html>
+{body}<footer>{footer}</footer></main></body></html>
 """
 
 CSS = """body{margin:0;font-family:system-ui,sans-serif;display:flex;line-height:1.45;color:#222}
 nav.sidebar{width:15rem;flex:none;padding:1rem;border-right:1px solid #ddd;min-height:100vh;background:#f8f9fa;font-size:.9rem}
 nav.sidebar ul{list-style:none;padding:0} nav.sidebar li{margin:.3rem 0} nav.sidebar a{color:#2780e3;text-decoration:none}
 nav.sidebar li.active a{font-weight:bold;color:#222} nav.sidebar a.site{font-size:1.2rem;font-weight:bold;color:#222}
+footer{margin-top:2rem;padding-top:.5rem;border-top:1px solid #ddd;color:#555;font-size:.85rem;text-align:center}
 main{max-width:60rem;padding:1rem 2rem;overflow-x:auto} header .description{color:#555;font-size:1.1rem}
 pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;font-size:.85rem} .jp-OutputArea pre{background:none}
 table{border-collapse:collapse;font-size:.85rem} td,th{border:1px solid #ccc;padding:.2rem .4rem}
 img{max-width:100%}
 """
+
+def markdown_link(text:str) -> str:
+    "The site footer's markdown (plain text with [links](url)) as HTML."
+    return re.sub(r'\[([^\]]+)\]\(([^)]+)\)', r'<a href="\2">\1</a>', html.escape(text, quote=False))
 
 def page_name(notebook:str, fm:dict) -> str:
     "The page's file name: the front matter's output-file (how nbdev names pages), else the notebook's stem."
@@ -92,13 +97,14 @@ def build(out:Path, # where the preview goes
             (out / f.relative_to(proc)).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, out / f.relative_to(proc))
     nbs = [(name, nbformat.read(proc / name, as_version=4)) for name in sidebar(cfg.nbs_path)]
     pages = [(page_name(name, front_matter(nb)), front_matter(nb), nb) for name, nb in nbs]
+    footer = markdown_link(yaml.safe_load((cfg.nbs_path / '_quarto.yml').read_text())['website']['page-footer']['center'])
     exporter = HTMLExporter(template_name='basic', exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}, enabled=True), enabled=True)
     for page, fm, nb in pages:
         body, _ = exporter.from_notebook_node(apply_quarto_options(nb))
         links = ''.join(f'<li class="{"active" if p == page else ""}"><a href="{p}">{html.escape(f.get("title", p))}</a></li>' for p, f, _ in pages)
         (out / page).write_text(PAGE.format(title=html.escape(fm.get('title', page)), description=html.escape(fm.get('description', '')),
-                                            site=html.escape(cfg.title), links=links, body=body), encoding='utf-8')
+                                            site=html.escape(cfg.title), links=links, body=body, footer=footer), encoding='utf-8')
     (out / 'preview.css').write_text(CSS)
     return [p for p, _, _ in pages]
 

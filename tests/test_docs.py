@@ -57,6 +57,8 @@ def test_pages_in_the_browser(site):
                              (r'show_doc\(', 'a show_doc call'), (r'(?m)^#\|', 'a cell directive'), ('<IPython.core.display', 'an object repr')]:
                 if re.search(bad, text): problems.append(f'{name}: {why} in the page')
             if page.locator('.output_error').count(): problems.append(f'{name}: an error output')
+            if 'OpenMoji' not in page.inner_text('footer') or 'CC BY-SA 4.0' not in page.inner_text('footer'):
+                problems.append(f'{name}: no OpenMoji credit in the footer')
             links = page.eval_on_selector_all('nav.sidebar a', 'as => as.map(a => a.getAttribute("href"))')
             if sorted(set(links)) != pages: problems.append(f'{name}: sidebar links {sorted(set(links))}')
             problems += [f'{name}: sidebar link {l} does not resolve' for l in set(links) if not page.request.get(base + l).ok]
