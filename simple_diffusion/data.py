@@ -154,9 +154,10 @@ def figure_with_sliders(draw, # draw(**values) -> a matplotlib figure (or anythi
     if os.environ.get('IN_TEST'): return values
     try: import ipywidgets
     except ImportError: return values
-    for c in controls.values():
-        c.continuous_update = False
-        c.observe(lambda change: show({k: c.value for k, c in controls.items()}, handle), names='value')
+    def redraw(change): show({k: w.value for k, w in controls.items()}, handle)
+    for w in controls.values():
+        w.continuous_update = False
+        w.observe(redraw, names='value')
     display(ipywidgets.HBox(list(controls.values())))
     return values
 

@@ -171,7 +171,7 @@ def train_arm(exp:Experiment, # the experiment (its budget)
     model = build_model(cfg)
     cond = torch.stack([data[i][1] for i in range(opts['batch_size'])]) if opts['text'] else None
     step_flops = train_step_flops(model, schedule, opts['batch_size'], d, cond)
-    tc, curve, on_log, measuring = arm_train_config(exp, opts, seed), [], None, [0.]
+    tc, curve, on_log, measuring = arm_train_config(exp, opts, seed), [], None, []
     if opts['holdout']:                                     # a loss curve: held-out images against as many training ones
         if opts['text']: raise ValueError('loss curves (holdout) are for unconditional arms')
         if not exp.images: raise ValueError('loss curves (holdout) need a budget in images')
@@ -183,12 +183,12 @@ def train_arm(exp:Experiment, # the experiment (its budget)
             t = time.perf_counter()
             curve.append(dict(step=step, images=step * opts['batch_size'],
                               **{f'{k}_loss': round(fixed_loss(model, x, schedule, opts['precision']), 5) for k, x in sets.items()}))
-            measuring[0] += time.perf_counter() - t
+            if step: measuring.append(time.perf_counter() - t)         # the measurements during training, not counted as training time
         measure(0)
-        on_log, measuring[0] = (lambda rec: measure(rec['step'])), 0.
+        on_log = lambda rec: measure(rec['step'])
     t0 = time.perf_counter()
     ema = train(model, data, schedule, tc, device=device, on_log=on_log, show_progress=False)
-    train_s, steps = time.perf_counter() - t0 - measuring[0], len(ema.losses)     # the curve's measurements are not training time
+    train_s, steps = time.perf_counter() - t0 - sum(measuring), len(ema.losses)
     return ema.model, dict(steps=steps, images_seen=steps * opts['batch_size'], train_flops=step_flops * steps, train_s=round(train_s, 1),
                            img_per_s=round(steps * opts['batch_size'] / train_s, 1),
                            final_loss=round(sum(ema.losses[-50:]) / len(ema.losses[-50:]), 4), **({'curve': curve} if curve else {}))

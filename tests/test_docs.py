@@ -1,20 +1,11 @@
 """The documentation site, as a reader sees it: the offline preview (scripts/docs_preview.py, the notebooks processed by
 nbdev and rendered to HTML) served on 127.0.0.1 and opened page by page in headless Chromium.
 Screenshots of the index and of one lesson are left in tests/artifacts/."""
-import functools, http.server, re, shutil, subprocess, sys, threading
+import functools, http.server, re, subprocess, sys, threading
 from pathlib import Path
 import pytest, yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / 'tests' / 'artifacts'
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
-
-def chromium_page():
-    "A headless Chromium page (Playwright driving the system browser), or a skip that says what is missing."
-    if not CHROMIUM: pytest.skip('Chromium is not installed (apt-get install -y chromium): the browser tests cannot run')
-    sync_playwright = pytest.importorskip('playwright.sync_api', reason='playwright is not installed (pip install playwright)').sync_playwright
-    return sync_playwright
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args): pass
 
@@ -36,13 +27,12 @@ def test_every_notebook_is_a_page(site):
     assert sorted(listed) == notebooks, 'nbs/sidebar.yml must list every notebook'
     assert len(pages) == len(notebooks) and 'index.html' in pages
 
-def test_pages_in_the_browser(site):
+def test_pages_in_the_browser(site, chromium, artifacts):
     base, out, pages = site
-    sync_playwright = chromium_page()
-    ARTIFACTS.mkdir(exist_ok=True)
+    sync_playwright, chromium_path = chromium
     problems, images, api_entries = [], 0, 0
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        browser = p.chromium.launch(executable_path=chromium_path, args=['--no-sandbox'])
         page = browser.new_page(viewport={'width': 1200, 'height': 900})
         for name in pages:
             assert page.goto(base + name).ok, name
@@ -63,7 +53,7 @@ def test_pages_in_the_browser(site):
             if sorted(set(links)) != pages: problems.append(f'{name}: sidebar links {sorted(set(links))}')
             problems += [f'{name}: sidebar link {l} does not resolve' for l in set(links) if not page.request.get(base + l).ok]
             api_entries += page.locator('a:text-is("source")').count()
-            if name in ('index.html', 'schedules.html'): page.screenshot(path=str(ARTIFACTS / f'docs-{name[:-5]}.png'), full_page=False)
+            if name in ('index.html', 'schedules.html'): page.screenshot(path=str(artifacts / f'docs-{name[:-5]}.png'), full_page=False)
         browser.close()
     assert not problems, '\n'.join(problems)
     assert images >= 30, f'only {images} images in the whole site'                    # the plots and sample grids are there

@@ -4,7 +4,6 @@ A screenshot of the run notebook is left in tests/artifacts/."""
 import os, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
-from test_docs import CHROMIUM, ARTIFACTS, chromium_page
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = '08_sampling.ipynb'                                  # figures, a widget, no training: a minute on two cores
@@ -41,12 +40,11 @@ STATE = """() => {
           run: code.filter(c => c.model.executionCount !== null).length};
 }"""
 
-def test_run_all_cells_in_jupyterlab(lab):
+def test_run_all_cells_in_jupyterlab(lab, chromium, artifacts):
     url, server = lab
-    sync_playwright = chromium_page()
-    ARTIFACTS.mkdir(exist_ok=True)
+    sync_playwright, chromium_path = chromium
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        browser = p.chromium.launch(executable_path=chromium_path, args=['--no-sandbox'])
         page = browser.new_page(viewport={'width': 1400, 'height': 1000})
         page.goto(url)
         page.wait_for_function(f'() => {{ const s = ({STATE})(); return s && s.kernel === "idle"; }}', timeout=90_000)
@@ -58,7 +56,7 @@ def test_run_all_cells_in_jupyterlab(lab):
         images = page.evaluate("[...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.complete && i.naturalWidth > 0).length")
         page.locator('.widget-slider').first.scroll_into_view_if_needed()
         sliders = page.locator('.widget-slider').count()
-        page.screenshot(path=str(ARTIFACTS / 'jupyterlab-sampling.png'))
+        page.screenshot(path=str(artifacts / 'jupyterlab-sampling.png'))
         browser.close()
     assert state['run'] == state['cells'] > 10, state
     assert not error_text, '\n---\n'.join(error_text)
