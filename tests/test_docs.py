@@ -30,7 +30,7 @@ def test_every_notebook_is_a_page(site):
 def test_pages_in_the_browser(site, chromium, artifacts):
     base, out, pages = site
     sync_playwright, chromium_path = chromium
-    problems, images, api_entries = [], 0, 0
+    problems, images, api_entries, param_tables = [], 0, 0, 0
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=['--no-sandbox'])
         page = browser.new_page(viewport={'width': 1200, 'height': 900})
@@ -44,8 +44,10 @@ def test_pages_in_the_browser(site, chromium, artifacts):
             images += page.evaluate('document.images.length')
             text = page.inner_text('main')
             for bad, why in [(r'Traceback \(most recent call last\)', 'a traceback'), (r'\{target=', 'raw show_doc markup'),
-                             (r'show_doc\(', 'a show_doc call'), (r'(?m)^#\|', 'a cell directive'), ('<IPython.core.display', 'an object repr')]:
+                             (r'(?m)^#\|', 'a cell directive'), ('<IPython.core.display', 'an object repr')]:
                 if re.search(bad, text): problems.append(f'{name}: {why} in the page')
+            outputs = '\n'.join(page.eval_on_selector_all('.jp-OutputArea', 'es => es.map(e => e.innerText)'))
+            if 'show_doc(' in outputs: problems.append(f'{name}: a show_doc call printed instead of rendered')
             if page.locator('.output_error').count(): problems.append(f'{name}: an error output')
             if 'OpenMoji' not in page.inner_text('footer') or 'CC BY-SA 4.0' not in page.inner_text('footer'):
                 problems.append(f'{name}: no OpenMoji credit in the footer')
@@ -53,8 +55,13 @@ def test_pages_in_the_browser(site, chromium, artifacts):
             if sorted(set(links)) != pages: problems.append(f'{name}: sidebar links {sorted(set(links))}')
             problems += [f'{name}: sidebar link {l} does not resolve' for l in set(links) if not page.request.get(base + l).ok]
             api_entries += page.locator('a:text-is("source")').count()
+            param_tables += page.locator('table:has(th:text-is("parameter"))').count()
+            if name == 'training.html':                                           # an API entry: signature, docstring, parameter table
+                page.locator("h3#train").scroll_into_view_if_needed()
+                page.screenshot(path=str(artifacts / 'docs-api-train.png'), full_page=False)
             if name in ('index.html', 'schedules.html'): page.screenshot(path=str(artifacts / f'docs-{name[:-5]}.png'), full_page=False)
         browser.close()
     assert not problems, '\n'.join(problems)
     assert images >= 30, f'only {images} images in the whole site'                    # the plots and sample grids are there
     assert api_entries >= 50, f'only {api_entries} API entries (show_doc) in the site'
+    assert param_tables >= 50, f'only {param_tables} parameter tables in the site (the renderer settings.ini names draws them)'
