@@ -1,10 +1,13 @@
 """Training-step benchmark: for each preset, batch and setting (precision, eager or compiled, channels-last, threads),
 the parameters, the training FLOPs per image (counted by PyTorch's FlopCounterMode), images per second of a full step
-(forward, backward, gradient clipping, AdamW, EMA), the achieved TFLOP/s, the MFU against a bf16 matrix product measured
-in the same run, and the peak memory on a GPU. Prints a markdown table and writes it as JSON.
+as the trainer takes it (notebook 09's `micro_batch_loss` and `optimizer_step`: per-image noise, forward, backward,
+gradient clipping, AdamW, EMA), the achieved TFLOP/s, the MFU against a bf16 matrix product measured in the same run,
+the peak memory on a GPU and, with --max-batch, the largest batch that fits on the GPU. Prints a markdown table and
+writes it as JSON. --profile N prints torch.profiler's table of the first row's N steps.
 
     python scripts/bench_train_step.py --presets tiny32 --batch 32 --settings fp32 bf16 bf16+cl bf16+compile bf16+t1
-    python scripts/bench_train_step.py --presets uvit256 unet256 --batch 64 --settings bf16 bf16+compile --device cuda
+    python scripts/bench_train_step.py --presets uvit256 unet256 --batch 64 --settings bf16 bf16+compile --device cuda --max-batch
+    python scripts/bench_train_step.py --presets tiny32 --batch 512 --settings bf16 --profile 3
 
 A setting is a precision (fp32 or bf16) with optional +compile, +cl (channels-last) and +tN (N threads, CPU only).
 """
@@ -13,8 +16,7 @@ from pathlib import Path
 import torch
 from simple_diffusion.presets import get_preset, build_model
 from simple_diffusion.schedules import get_schedule
-from simple_diffusion.losses import diffusion_loss
-from simple_diffusion.train import EMA
+from simple_diffusion.train import TrainConfig, start_or_resume, micro_batch_loss, optimizer_step
 from simple_diffusion.experiments import train_step_flops, machine, git_commit
 
 def parse_setting(s:str) -> dict:
@@ -41,30 +43,54 @@ def matmul_tflops(device, dtype, n=2048, seconds=2.) -> float:
     sync(device)
     return 2 * n ** 3 * k / (time.perf_counter() - t0) / 1e12
 
-def bench(preset, batch, setting, device, seconds, warmup):
-    "Images per second of full training steps of `preset` at `batch` under `setting`."
+def make_step(preset, batch, setting, device):
+    "(model, step function, resolution) of a training step of `preset` at `batch` under `setting`, as the trainer takes it."
     cfg = get_preset(preset); d = cfg.resolution
     torch.manual_seed(0)
     model = build_model(cfg).to(device)
-    schedule = get_schedule('shifted', d)
-    flops = train_step_flops(model, schedule, batch, d)
     fmt = torch.channels_last if setting['channels_last'] else torch.contiguous_format
     model = model.to(memory_format=fmt)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.)
-    ema = EMA(model, 0.999)
+    tc = TrainConfig(lr=1e-4, warmup_steps=0, batch_size=batch, precision=setting['precision'])
+    opt, ema, _ = start_or_resume(model, tc, device=device, verbose=False)
     net = torch.compile(model) if setting['compile'] else model
+    schedule = get_schedule('shifted', d)
     x = (torch.rand(batch, 3, d, d, device=device) * 2 - 1).contiguous(memory_format=fmt)
-    g = torch.Generator(device).manual_seed(0)
     cast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=setting['precision'] == 'bf16')
+    k = [0]
     def step():
-        with cast: loss = diffusion_loss(net, x, schedule, generator=g)
+        opt.zero_grad(set_to_none=True)
+        with cast: loss = micro_batch_loss(net, x, None, schedule, tc, k[0], range(batch))
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.)
-        opt.step(); opt.zero_grad(set_to_none=True); ema.update(model)
+        optimizer_step(model, opt, ema, tc, k[0], loss.detach()); k[0] += 1
+    return model, step, d
+
+def largest_batch(preset, batch, setting, device, limit=8192) -> int:
+    "The largest batch (doubling from `batch`) whose training step runs on the GPU without running out of memory."
+    best = None
+    while batch <= limit:
+        try:
+            _, step, _ = make_step(preset, batch, setting, device); step(); sync(device); best = batch; batch *= 2
+        except torch.cuda.OutOfMemoryError: break
+        finally: torch.cuda.empty_cache()
+    return best
+
+def bench(preset, batch, setting, device, seconds, warmup, profile=0):
+    "Images per second of full training steps of `preset` at `batch` under `setting`."
+    model, step, d = make_step(preset, batch, setting, device)
+    flops = train_step_flops(model, get_schedule('shifted', d), batch, d)
     if torch.device(device).type == 'cuda': torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
     for _ in range(warmup): step()
     sync(device); first_s = time.perf_counter() - t0
+    if profile:
+        from torch.profiler import profile as prof, ProfilerActivity
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.device(device).type == 'cuda' else [])
+        with prof(activities=acts) as p:
+            for _ in range(profile): step()
+            sync(device)
+        key = 'self_cuda_time_total' if torch.device(device).type == 'cuda' else 'self_cpu_time_total'
+        print(f'profile of {profile} steps of {preset} at batch {batch}, {setting}:')
+        print(p.key_averages().table(sort_by=key, row_limit=20), flush=True)
     t0, k = time.perf_counter(), 0
     while time.perf_counter() - t0 < seconds or k < 3: step(); k += 1
     sync(device); dt = (time.perf_counter() - t0) / k
@@ -82,6 +108,8 @@ def main():
     p.add_argument('--warmup', type=int, default=3, help='untimed steps first (compilation happens here)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default=None, help='JSON file for the table')
+    p.add_argument('--max-batch', action='store_true', help='GPU: also find the largest batch that fits (doubling from --batch)')
+    p.add_argument('--profile', type=int, default=0, help='print torch.profiler\'s table of this many steps of the first row')
     a = p.parse_args()
     threads0 = torch.get_num_threads()
     peak = matmul_tflops(a.device, torch.bfloat16)
@@ -91,11 +119,12 @@ def main():
             for s in a.settings:
                 setting = parse_setting(s)
                 torch.set_num_threads(setting['threads'] or threads0)
-                r = bench(preset, batch, setting, a.device, a.seconds, a.warmup)
+                r = bench(preset, batch, setting, a.device, a.seconds, a.warmup, a.profile if not rows else 0)
+                fits = largest_batch(preset, batch, setting, a.device) if a.max_batch and torch.device(a.device).type == 'cuda' else None
                 torch.set_num_threads(threads0)
-                rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=round(r['tflops'] / peak, 3)))
+                rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=round(r['tflops'] / peak, 3), max_batch=fits))
                 print(rows[-1], flush=True)
-    head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib']
+    head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib', 'max_batch']
     print(f"\n{machine(a.device)}; bf16 {2048}x{2048} matmul: {peak:.3f} TFLOP/s; commit {git_commit()}\n")
     print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
     for r in rows: print('| ' + ' | '.join('-' if r[h] is None else str(r[h]) for h in head) + ' |')
