@@ -442,6 +442,12 @@ EXPERIMENTS = {e.name: e for e in [
                [Arm('none'), Arm('16 and below', dict(arch={**TINY128, 'levels': _tiny_levels(dropout_at=(16, 8))})),
                 Arm('every level', dict(arch={**TINY128, 'levels': _tiny_levels(dropout_at=(32, 16, 8))}))],
                base={**BASE128, 'holdout': 186}, images=96_000, n_fid=500),
+    Experiment('dwt32', "At 32 px, does the paper's 'downsample first' help: tiny32 after one wavelet level (its levels at 16, 8 "
+               '(and 4) px, a third of the activations), against tiny32 at full resolution, on the same images?',
+               [Arm('tiny32'), Arm('dwt 64-128', dict(arch=dict(downsample='dwt', downsample_factor=2, levels=[dict(channels=64), dict(channels=128, attention=True)]))),
+                Arm('dwt 64-128-256', dict(arch=dict(downsample='dwt', downsample_factor=2,
+                                                     levels=[dict(channels=64), dict(channels=128, attention=True), dict(channels=256, attention=True)])))],
+               base=dict(sample_steps=50, precision='bf16', weighting='sigmoid'), images=19_200, n_fid=500),
     Experiment('multiscale32', "At 32 px, where the paper found the multiscale loss slightly harmful, does it train a worse tiny32 than the "
                'plain eps-MSE (terms at 32, 16 and 8 px)?',
                [Arm('plain'), Arm('multiscale', dict(multiscale_base=8))],
