@@ -167,6 +167,7 @@ def add_run_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its readable checkpoint of highest step, with its saved options; '
                    f"only {', '.join('--' + k.replace('_', '-') for k in RESUME_MAY_CHANGE)} may be given anew")
     g.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
+    g.add_argument('--fsdp', action='store_true', help='under torchrun: shard weights, gradients, optimizer state and EMA over the processes (FSDP2) instead of replicating them (DDP); for models that do not fit one GPU')
     g.add_argument('--no-progress', action='store_true', help='no progress bar: a status line per record instead (the default when output is not a terminal)')
     return g
 

@@ -40,3 +40,22 @@ def test_batch_not_divisible_by_processes(tmp_path):
     assert r.returncode != 0
     assert 'not divisible by the number of processes (2)' in r.stderr
     assert not any(tmp_path.iterdir())
+
+def test_fsdp_two_processes_match_one(tmp_path):
+    "Sharded over 2 processes (FSDP2 on gloo), stopped at step 2 and resumed to 4: the same losses and weights as 1 process."
+    one, two = tmp_path / 'one', tmp_path / 'two'
+    r1 = torchrun(1, ARGS + ['--out', str(one)])
+    assert r1.returncode == 0, r1.stderr[-3000:]
+    r2 = torchrun(2, ARGS + ['--fsdp', '--steps', '2', '--ckpt-every', '2', '--out', str(two)])
+    assert r2.returncode == 0, r2.stderr[-3000:]
+    (run2,) = [p for p in two.iterdir() if p.is_dir()]
+    r3 = torchrun(2, ['train', '--resume', str(run2), '--steps', '4', '--device', 'cpu', '--no-progress'])
+    assert r3.returncode == 0, r3.stderr[-3000:]
+    (s1, l1, _), (s2, l2, _) = result(one), result(two)
+    assert json.loads((run2 / 'config.json').read_text())['options']['fsdp'] is True
+    assert s2['step'] == 4 and (run2 / 'ema.safetensors').exists() and (run2 / 'samples.png').exists()
+    assert torch.allclose(torch.tensor(l1), torch.tensor(l2), atol=1e-4), (l1, l2)
+    for part in ('model', 'ema'):
+        a, b = (s1[part] if part == 'model' else s1[part]['model']), (s2[part] if part == 'model' else s2[part]['model'])
+        assert set(a) == set(b)
+        for k in a: assert (a[k] - b[k]).abs().max() <= 1e-3, (part, k)
