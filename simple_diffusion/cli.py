@@ -173,7 +173,8 @@ def add_run_options(p:argparse.ArgumentParser, # the parser to extend
 
 # %% ../nbs/10_cli.ipynb #c7b45284
 _IMAGENET = dict(class_cond=True, cond_drop=0.1, schedule='shifted', steps=1_500_000, batch_size=512, lr=5e-5, warmup_steps=10_000,
-                 lr_decay='none', ema_decay=0.9999, hflip=True, log_every=100, ckpt_every=5_000, sample_every=25_000, sample_steps=256)
+                 lr_decay='none', ema_decay=0.9999, hflip=True, log_every=100, ckpt_every=5_000, sample_every=25_000, sample_steps=256,
+                 num_workers=4)
 RECIPES = {
     'imagenet128': dict(_IMAGENET, preset='unet128'),
     'imagenet256': dict(_IMAGENET, preset='unet256'),

@@ -111,9 +111,19 @@ class ShardData(Dataset):
         if size is not None and size != self.index['size']:
             raise ValueError(f"{self.folder} holds {self.index['size']} px images, not {size} px: prepare shards at {size} px")
         self.size, self.classes, self.skipped = self.index['size'], self.index['classes'], []
-        self.images = [np.load(self.folder / s['images'], mmap_mode='r') for s in self.index['shards']]
         self.labels = torch.from_numpy(np.concatenate([np.load(self.folder / s['labels']) for s in self.index['shards']]).astype(np.int64))
-        self.ends = np.cumsum([len(x) for x in self.images]).tolist()
+        self.ends = np.cumsum([s['n'] for s in self.index['shards']]).tolist()
+        self._maps = None
+
+    @property
+    def images(self) -> list:
+        "The shards' images, memory-mapped on first use in each process."
+        if self._maps is None: self._maps = [np.load(self.folder / s['images'], mmap_mode='r') for s in self.index['shards']]
+        return self._maps
+
+    def __getstate__(self):
+        "Pickled for a data-loading worker (spawned, not forked) without the mapped images, which it maps anew."
+        return {**self.__dict__, '_maps': None}
 
     def __len__(self): return self.ends[-1] if self.ends else 0
 
