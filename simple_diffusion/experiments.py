@@ -91,7 +91,8 @@ def train_step_flops(model:torch.nn.Module, # the network (a copy is measured; t
                     ) -> int:
     "Floating-point operations of one training step (forward and backward of the loss on one batch), as counted by PyTorch."
     net, x = copy.deepcopy(model), torch.zeros(batch_size, 3, resolution, resolution)
-    with FlopCounterMode(display=False) as counter: diffusion_loss(net, x, schedule, cond=cond).backward()
+    sc = torch.arange(batch_size) % 2 == 0 if getattr(net, 'self_cond', False) else None     # its extra forward pass counted too
+    with FlopCounterMode(display=False) as counter: diffusion_loss(net, x, schedule, cond=cond, self_cond=sc).backward()
     return counter.get_total_flops()
 
 def machine(device) -> str:
@@ -442,6 +443,10 @@ EXPERIMENTS = {e.name: e for e in [
                [Arm('none'), Arm('16 and below', dict(arch={**TINY128, 'levels': _tiny_levels(dropout_at=(16, 8))})),
                 Arm('every level', dict(arch={**TINY128, 'levels': _tiny_levels(dropout_at=(32, 16, 8))}))],
                base={**BASE128, 'holdout': 186}, images=96_000, n_fid=500),
+    Experiment('self_cond32', 'Does self-conditioning (half the training images see the network\'s own first estimate, at the cost of one more '
+               'forward pass; the sampler feeds back its last estimate) train a better tiny32 on the same images?',
+               [Arm('tiny32'), Arm('self-cond', dict(arch=dict(self_cond=True)))],
+               base=dict(sample_steps=50, precision='bf16', weighting='sigmoid'), images=19_200, n_fid=500),
     Experiment('dwt32', "At 32 px, does the paper's 'downsample first' help: tiny32 after one wavelet level (its levels at 16, 8 "
                '(and 4) px, a third of the activations), against tiny32 at full resolution, on the same images?',
                [Arm('tiny32'), Arm('dwt 64-128', dict(arch=dict(downsample='dwt', downsample_factor=2, levels=[dict(channels=64), dict(channels=128, attention=True)]))),

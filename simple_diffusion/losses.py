@@ -9,7 +9,7 @@ __all__ = ['WEIGHTINGS', 'multiscale_fits', 'multiscale_error', 'multiscale_loss
 # %% ../nbs/07_losses.ipynb #76ab1bd4
 import torch
 import torch.nn.functional as F
-from .diffusion import diffuse, eps_from_v, v_target
+from .diffusion import diffuse, eps_from_v, v_target, x_from_v
 
 # %% ../nbs/07_losses.ipynb #6fe3cb84
 def multiscale_fits(d:int, # image side
@@ -73,13 +73,17 @@ def diffusion_loss(model, # network called as model(z, logsnr) -> v_hat (or mode
                    cond=None, # class labels or text embeddings for a conditional network
                    weighting:str='none', # 'none' (the paper), 'sigmoid' or 'min_snr': a weight over log-SNR
                    multiscale_base:int=0, # 0: plain eps-MSE; else the multiscale loss from this side up
+                   self_cond:torch.Tensor=None, # self-conditioned networks: (B,) booleans, the images whose input holds the network's own estimate
                   ) -> torch.Tensor:
     "Simple diffusion's loss: the eps-MSE of a v-prediction network, with t ~ U(0, 1); optionally multiscale or weighted."
     if t is None: t = torch.rand(len(x), generator=generator, device=x.device)
     logsnr = schedule(t)
     if eps is None: eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     z = diffuse(x, logsnr, eps)
-    v_hat = model(z, logsnr) if cond is None else model(z, logsnr, cond)
+    if self_cond is not None:                                          # a first estimate, without gradient, fed back to half the images
+        with torch.no_grad(): x0 = x_from_v(z, model(z, logsnr, cond), logsnr).clamp(-1, 1)
+        v_hat = model(z, logsnr, cond, x_self=torch.where(self_cond.view(-1, 1, 1, 1), x0, torch.zeros_like(x0)))
+    else: v_hat = model(z, logsnr) if cond is None else model(z, logsnr, cond)
     eps_hat = eps_from_v(z, v_hat, logsnr).float()
     err = multiscale_error(eps.float(), eps_hat, multiscale_base) if multiscale_base else (eps.float() - eps_hat).pow(2).mean((1, 2, 3))
     return (get_weighting(weighting)(logsnr.float()) * err).mean()

@@ -21,9 +21,12 @@ def _run_sampler(step, model, seeds, shape, schedule, steps, device, clip, callb
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     z = _noise(shape, gens, device)
     ts = torch.linspace(1, 0, steps + 1, dtype=torch.float64)
+    x_hat, self_cond = None, getattr(model, 'self_cond', False)
     for i in range(steps):
         lt, ls = schedule(ts[i]), schedule(ts[i + 1])
-        x_hat = x_from_v(z, model(z, lt.float().to(device).expand(len(z))), lt.float())
+        l = lt.float().to(device).expand(len(z))
+        v = model(z, l, x_self=x_hat) if self_cond else model(z, l)      # a self-conditioned network sees the last estimate
+        x_hat = x_from_v(z, v, lt.float())
         if clip: x_hat = x_hat.clamp(-1, 1)
         z = step(z, x_hat, lt, ls, i == steps - 1, lambda: _noise(shape, gens, device))
         if callback: callback(i, z, x_hat)
@@ -92,8 +95,9 @@ def guided(model, # network called as model(z, logsnr, cond); cond=None means un
            scale:float=1., # guidance weight w: 0 unconditional, 1 conditional, > 1 guided
           ):
     "A model function (z, logsnr) -> v for the samplers, with classifier-free guidance towards `cond`."
-    def f(z, logsnr):
-        if scale == 1: return model(z, logsnr, cond)
-        v_u = model(z, logsnr, None)
-        return v_u if scale == 0 else v_u + scale * (model(z, logsnr, cond) - v_u)
+    def f(z, logsnr, **kw):
+        if scale == 1: return model(z, logsnr, cond, **kw)
+        v_u = model(z, logsnr, None, **kw)
+        return v_u if scale == 0 else v_u + scale * (model(z, logsnr, cond, **kw) - v_u)
+    f.self_cond = getattr(model, 'self_cond', False)                    # passed on to the samplers
     return f

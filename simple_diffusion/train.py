@@ -238,7 +238,7 @@ def per_sample_noise(seed:int, # run seed
 def per_sample_uniform(seed:int, # run seed
                        step:int, # optimizer step
                        positions, # positions of the images in the global batch
-                       stream:int=7, # which decision: 7 drops conditions, 11 flips images
+                       stream:int=7, # which decision: 7 drops conditions, 11 flips images, 13 self-conditions
                       ) -> torch.Tensor:
     "One U(0, 1) number per image, seeded by (seed, step, position, stream)."
     return torch.cat([torch.rand(1, generator=torch.Generator().manual_seed(_mix(seed, step, p, stream))) for p in positions])
@@ -451,12 +451,14 @@ def micro_batch_loss(fwd, # the network as called for training (possibly compile
                      cfg:TrainConfig, # seed, hflip, cond_drop, weighting, multiscale_base
                      step:int, # the optimizer step
                      positions:range, # the images' positions in the global batch
+                     self_cond:bool=False, # the network is self-conditioned: half the images (drawn per image) get its own first estimate
                     ) -> torch.Tensor:
-    "The training loss of one micro-batch, each image's time, noise, flip and condition drop drawn from (seed, step, position)."
+    "The training loss of one micro-batch, each image's time, noise, flip, condition drop and self-conditioning drawn from (seed, step, position)."
     t, eps = per_sample_noise(cfg.seed, step, positions, x.shape[1:], x.device)
     if cfg.hflip: x = per_sample_flip(x, cfg.seed, step, positions)
     if cond is not None: cond = drop_condition(cond, per_sample_uniform(cfg.seed, step, positions) < cfg.cond_drop)
-    return diffusion_loss(fwd, x, schedule, t=t, eps=eps, cond=cond, weighting=cfg.weighting, multiscale_base=cfg.multiscale_base)
+    sc = (per_sample_uniform(cfg.seed, step, positions, stream=13) < 0.5).to(x.device) if self_cond else None
+    return diffusion_loss(fwd, x, schedule, t=t, eps=eps, cond=cond, weighting=cfg.weighting, multiscale_base=cfg.multiscale_base, self_cond=sc)
 
 # %% ../nbs/09_training.ipynb #9a100008
 def optimizer_step(model:torch.nn.Module, # the network, its gradients accumulated
@@ -564,6 +566,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
         model.train()
         mcfg = getattr(model, 'cfg', None)
         conditional = bool(getattr(mcfg, 'num_classes', 0) or getattr(mcfg, 'text_dim', 0))
+        self_cond = bool(getattr(mcfg, 'self_cond', False))
         net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 and not cfg.fsdp else model   # FSDP shards instead
         fwd = torch.compile(net) if cfg.compile else net
         autocast = (lambda: torch.autocast(torch.device(device).type, dtype=torch.bfloat16)) if cfg.precision == 'bf16' else nullcontext
@@ -593,7 +596,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
                     sync = net.no_sync if world > 1 and not cfg.fsdp and not last else nullcontext
                     with sync():
                         with autocast(): loss = micro_batch_loss(fwd, x[k:k + mb], y[k:k + mb] if conditional else None, schedule, cfg, step,
-                                                                 range(rank * per + k, rank * per + k + mb))
+                                                                 range(rank * per + k, rank * per + k + mb), self_cond)
                         (loss * (mb / per)).backward()
                     total += loss.detach().float() * (mb / per)
                 if world > 1: dist.all_reduce(total); total /= world

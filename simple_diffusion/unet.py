@@ -38,6 +38,7 @@ class UNetConfig:
     num_classes:int=0 # > 0: class-conditional on labels 0..num_classes-1
     text_dim:int=0 # > 0: text-conditional on sentence embeddings (or token embeddings) of this width
     cross_attention:bool=False # text-conditional: attend to the text's token embeddings after every self-attention
+    self_cond:bool=False # also take an earlier estimate of the clean image as input (self-conditioning, Chen et al. 2022)
     arch:ClassVar[str] = 'unet'
 
     def __post_init__(self):
@@ -174,9 +175,10 @@ class UNet(nn.Module):
         self.emb = nn.Sequential(nn.Linear(E, E), nn.SiLU(), nn.Linear(E, E))
         self.cond_emb = ClassEmbedding(cfg.num_classes, E) if cfg.num_classes else TextEmbedding(cfg.text_dim, E) if cfg.text_dim else None
         f, c_img = cfg.downsample_factor, cfg.in_channels
+        c_x = c_img * (2 if cfg.self_cond else 1)                          # self-conditioning: the estimate enters beside the image
         self.dwt_levels = int(math.log2(f)) if cfg.downsample == 'dwt' else 0
-        c_in = c_img * f * f if cfg.downsample == 'dwt' else c_img
-        self.stem = PatchIn(c_img, L[0].channels, f) if cfg.downsample == 'patch' else nn.Conv2d(c_in, L[0].channels, 3, padding=1)
+        c_in, c_out = (c_x * f * f, c_img * f * f) if cfg.downsample == 'dwt' else (c_x, c_img)
+        self.stem = PatchIn(c_x, L[0].channels, f) if cfg.downsample == 'patch' else nn.Conv2d(c_in, L[0].channels, 3, padding=1)
         self.down, ch, skip_chs = nn.ModuleList(), L[0].channels, []
         for lvl in L:
             stage = nn.ModuleList()
@@ -193,9 +195,14 @@ class UNet(nn.Module):
                 if L[i].attention: stage.extend(self.make_attention(ch))
             self.up.append(stage)
             if i: self.upsample.append(nn.Conv2d(ch, ch, 3, padding=1))
-        last = PatchOut(ch, c_img, f) if cfg.downsample == 'patch' else nn.Conv2d(ch, c_in, 3, padding=1)
+        last = PatchOut(ch, c_img, f) if cfg.downsample == 'patch' else nn.Conv2d(ch, c_out, 3, padding=1)
         self.out = nn.Sequential(_norm(ch), nn.SiLU(), last)
         for p in self.out[-1].parameters(): nn.init.zeros_(p)
+
+    @property
+    def self_cond(self) -> bool:
+        "Whether the network takes an earlier estimate of the clean image (the samplers pass their last one)."
+        return self.cfg.self_cond
 
     def make_attention(self, ch):
         "Self-attention, followed by cross-attention to the text when the network has it."
@@ -225,8 +232,11 @@ class UNet(nn.Module):
     def forward(self, x:torch.Tensor, # noisy images (B, C, H, W)
                 logsnr:torch.Tensor, # log-SNR per image (B,)
                 cond:torch.Tensor=None, # class labels (B,), text embeddings (B, text_dim) or token embeddings (B, T, text_dim); None: unconditional
+                x_self:torch.Tensor=None, # self-conditioned networks: an earlier estimate of the clean image like `x` (None: zeros)
                ) -> torch.Tensor:
         self.check_input(x, cond)
+        if self.cfg.self_cond: x = torch.cat([x, torch.zeros_like(x) if x_self is None else x_self.to(x.dtype)], 1)
+        elif x_self is not None: raise ValueError('this network is not self-conditioned (self_cond=False) but was given x_self')
         emb = self.emb(logsnr_features(logsnr.expand(len(x)), self.cfg.emb_dim))
         if self.cond_emb is not None: emb = emb + self.cond_emb(cond, len(x))
         tokens = cond if self.cfg.cross_attention else None
