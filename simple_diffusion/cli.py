@@ -113,6 +113,7 @@ def add_data_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--schedule', default='shifted', help=f"noise schedule: one of {', '.join(SCHEDULES)}")
     g.add_argument('--hflip', action=argparse.BooleanOptionalAction, default=None, help="random horizontal flips, drawn from each image's seed (default: on for image folders, off for openmoji)")
     g.add_argument('--skip-bad-images', action='store_true', help='image folders: skip (and count) files that cannot be read, instead of stopping')
+    g.add_argument('--self-cond', action='store_true', help="self-conditioning: the network also takes its last estimate of the clean image (one more forward pass per training step)")
     return g
 
 # %% ../nbs/10_cli.ipynb #518a0ea0
@@ -245,6 +246,7 @@ def _resolve_train_args(argv):
     if a.skip_bad_images and a.data == 'openmoji': raise ValueError('--skip-bad-images applies to image folders; openmoji is rendered, not read')
     a.resolution = a.resolution or cfg.resolution
     check_image_size(cfg, a.resolution)
+    cfg.self_cond = a.self_cond
     get_schedule(a.schedule, a.resolution)
     if a.data != 'openmoji' and not Path(a.data).is_dir(): raise ValueError(f'data folder {a.data} does not exist')
     if Path(a.out).exists() and not Path(a.out).is_dir(): raise ValueError(f'--out {a.out} is a file; it must be a folder (the parent of run directories)')
