@@ -3,8 +3,12 @@ glyphs at 64 px as rendered by the package (`load_openmoji`), and print a table.
 
     python scripts/bench_openmoji64.py --seconds 60 --preset tiny64 --batch-size 256 --compile      # one GPU
     python scripts/bench_openmoji64.py --seconds 600 --batch-size 32 --num-images 1000               # the CPU version
+
+The samples are kept (`samples.npz`, uint8): with --no-fid a machine without the Inception weights trains and samples,
+and `--score OUT` computes the FID of those samples elsewhere, adding it to OUT/result.json.
 """
 import argparse, json, sys, time
+import numpy as np
 from pathlib import Path
 import torch
 from simple_diffusion.data import OpenMoji, load_openmoji
@@ -25,7 +29,10 @@ def main():
     p.add_argument('--num-images', type=int, default=1000); p.add_argument('--sample-steps', type=int, default=100)
     p.add_argument('--sampler', default='ancestral'); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='runs/bench-openmoji64'); p.add_argument('--device', default=None)
+    p.add_argument('--no-fid', action='store_true', help='train and sample only (keep samples.npz for --score)')
+    p.add_argument('--score', metavar='OUT', help='compute the FID of OUT/samples.npz and add it to OUT/result.json')
     a = p.parse_args()
+    if a.score: return score(Path(a.score), a.device or 'cpu')
     device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     precision = a.precision
     cfg = get_preset(a.preset)
@@ -45,18 +52,33 @@ def main():
     imgs = torch.cat([sampler(ema.model, seeds[i:i + 250], (3, 64, 64), schedule, a.sample_steps, device=device).cpu() for i in range(0, len(seeds), 250)])
     sample_s = time.perf_counter() - t1
     image_grid(imgs[:64], ncols=8).save(out / 'samples-64.png')
-    feats = InceptionFeatures(device)
-    ref = load_openmoji(64)['images']
-    t2 = time.perf_counter()
-    score = frechet_distance(*feature_stats(feats(imgs)), *feature_stats(feats(ref)))
-    fid_s = time.perf_counter() - t2
+    np.savez_compressed(out / 'samples.npz', images=to_uint8(imgs))
     row = dict(device=machine(device), preset=a.preset, params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2), precision=precision,
                compile=a.compile, weighting=a.weighting, batch=a.batch_size, budget_s=a.seconds, train_s=round(train_s, 1), steps=steps, images_seen=steps * a.batch_size,
                img_per_s=round(steps * a.batch_size / train_s, 1), N=a.num_images, sampler=f'{a.sampler} {a.sample_steps} steps',
-               sample_s=round(sample_s, 1), reference=f'{len(ref)} OpenMoji glyphs at 64 px', fid=round(score, 1), fid_s=round(fid_s, 1))
+               sample_s=round(sample_s, 1))
     (out / 'result.json').write_text(json.dumps(row, indent=2))
+    if not a.no_fid: return score(out, device)
+    show(row); print(f'samples: {out / "samples.npz"}; FID: python scripts/bench_openmoji64.py --score {out}')
+
+def to_uint8(imgs:torch.Tensor) -> np.ndarray:
+    "Samples in [-1, 1] (N, 3, H, W) to uint8 (N, H, W, 3), as images are saved."
+    return ((imgs.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+def score(out:Path, device:str):
+    "FID of the samples in `out` against every OpenMoji glyph at 64 px; adds it to out/result.json."
+    row = json.loads((out / 'result.json').read_text())
+    with np.load(out / 'samples.npz') as f: imgs = f['images']
+    feats, ref = InceptionFeatures(device), load_openmoji(64)['images']
+    t0 = time.perf_counter()
+    fid = frechet_distance(*feature_stats(feats(imgs)), *feature_stats(feats(ref)))
+    row.update(reference=f'{len(ref)} OpenMoji glyphs at 64 px', fid=round(fid, 1), fid_s=round(time.perf_counter() - t0, 1),
+               fid_device=machine(device))
+    (out / 'result.json').write_text(json.dumps(row, indent=2))
+    show(row); print(f'grid of 64 samples: {out / "samples-64.png"}')
+
+def show(row:dict):
     w = max(len(k) for k in row)
     print('\n'.join(f'{k:<{w}}  {v}' for k, v in row.items()))
-    print(f'grid of 64 samples: {out / "samples-64.png"}')
 
 if __name__ == '__main__': main()

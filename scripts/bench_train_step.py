@@ -11,7 +11,7 @@ writes it as JSON. --profile N prints torch.profiler's table of the first row's 
 
 A setting is a precision (fp32 or bf16) with optional +compile, +cl (channels-last) and +tN (N threads, CPU only).
 """
-import argparse, copy, json, time
+import argparse, gc, json, time
 from pathlib import Path
 import torch
 from simple_diffusion.presets import get_preset, build_model
@@ -34,8 +34,9 @@ def parse_setting(s:str) -> dict:
 def sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize()
 
-def matmul_tflops(device, dtype, n=2048, seconds=2.) -> float:
-    "Achieved TFLOP/s of an n x n matrix product in `dtype`."
+def matmul_tflops(device, dtype, n=None, seconds=2.) -> float:
+    "Achieved TFLOP/s of an n x n matrix product in `dtype` (n: 8192 on a GPU, 2048 on the CPU)."
+    n = n or (8192 if torch.device(device).type == 'cuda' else 2048)
     a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
     for _ in range(3): a @ b
     sync(device); t0, k = time.perf_counter(), 0
@@ -47,7 +48,7 @@ def make_step(preset, batch, setting, device):
     "(model, step function, resolution) of a training step of `preset` at `batch` under `setting`, as the trainer takes it."
     cfg = get_preset(preset); d = cfg.resolution
     torch.manual_seed(0)
-    model = build_model(cfg).to(device)
+    with torch.device(device): model = build_model(cfg)   # built where it runs: a 1.3B model initialised on the CPU takes seconds
     fmt = torch.channels_last if setting['channels_last'] else torch.contiguous_format
     model = model.to(memory_format=fmt)
     tc = TrainConfig(lr=1e-4, warmup_steps=0, batch_size=batch, precision=setting['precision'])
@@ -64,15 +65,26 @@ def make_step(preset, batch, setting, device):
         optimizer_step(model, opt, ema, tc, k[0], loss.detach()); k[0] += 1
     return model, step, d
 
+def fits(preset, batch, setting, device) -> bool:
+    "Whether a training step of `preset` at `batch` runs on the GPU without running out of memory."
+    step = None
+    try:
+        step = make_step(preset, batch, setting, device)[1]; step(); sync(device); return True
+    except torch.cuda.OutOfMemoryError: return False
+    finally:   # free this try's model and optimizer before the next one is built
+        step = None; gc.collect(); torch.cuda.empty_cache()
+
 def largest_batch(preset, batch, setting, device, limit=8192) -> int:
-    "The largest batch (doubling from `batch`) whose training step runs on the GPU without running out of memory."
-    best = None
+    "The largest batch that fits, to within 1/8: doubling from `batch`, then halving the interval."
+    lo, hi = 0, None
     while batch <= limit:
-        try:
-            _, step, _ = make_step(preset, batch, setting, device); step(); sync(device); best = batch; batch *= 2
-        except torch.cuda.OutOfMemoryError: break
-        finally: torch.cuda.empty_cache()
-    return best
+        if fits(preset, batch, setting, device): lo, batch = batch, batch * 2
+        else: hi = batch; break
+    while hi is not None and hi - lo > max(lo // 8, 1):
+        mid = (lo + hi) // 2
+        if fits(preset, mid, setting, device): lo = mid
+        else: hi = mid
+    return lo or None
 
 def bench(preset, batch, setting, device, seconds, warmup, profile=0):
     "Images per second of full training steps of `preset` at `batch` under `setting`."
@@ -99,6 +111,9 @@ def bench(preset, batch, setting, device, seconds, warmup, profile=0):
                 img_per_s=round(batch / dt, 1), tflops=round(flops / dt / 1e12, 3), warmup_s=round(first_s, 1), steps_timed=k,
                 peak_gib=round(peak, 2) if peak is not None else None)
 
+def write_table(path, device, peak, rows):
+    Path(path).write_text(json.dumps(dict(device=machine(device), matmul_bf16_tflops=round(peak, 3), commit=git_commit(), rows=rows), indent=1))
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--presets', nargs='+', default=['tiny32'], help='presets to measure')
@@ -108,7 +123,7 @@ def main():
     p.add_argument('--warmup', type=int, default=3, help='untimed steps first (compilation happens here)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default=None, help='JSON file for the table')
-    p.add_argument('--max-batch', action='store_true', help='GPU: also find the largest batch that fits (doubling from --batch)')
+    p.add_argument('--max-batch', action='store_true', help='GPU, eager rows: also find the largest batch that fits (doubling from --batch)')
     p.add_argument('--profile', type=int, default=0, help='print torch.profiler\'s table of this many steps of the first row')
     a = p.parse_args()
     threads0 = torch.get_num_threads()
@@ -119,15 +134,22 @@ def main():
             for s in a.settings:
                 setting = parse_setting(s)
                 torch.set_num_threads(setting['threads'] or threads0)
-                r = bench(preset, batch, setting, a.device, a.seconds, a.warmup, a.profile if not rows else 0)
-                fits = largest_batch(preset, batch, setting, a.device) if a.max_batch and torch.device(a.device).type == 'cuda' else None
+                try: r = bench(preset, batch, setting, a.device, a.seconds, a.warmup, a.profile if not rows else 0)
+                except torch.cuda.OutOfMemoryError:   # recorded as a row: this batch does not fit
+                    r = dict.fromkeys(['params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'warmup_s', 'steps_timed']); r['peak_gib'] = 'out of memory'
+                gc.collect()
+                if torch.device(a.device).type == 'cuda': torch.cuda.empty_cache()
+                search = a.max_batch and torch.device(a.device).type == 'cuda' and not setting['compile']   # compiled: one compilation per batch
+                largest = largest_batch(preset, batch // 2 if r['tflops'] is None else batch, setting, a.device) if search else None
                 torch.set_num_threads(threads0)
-                rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=round(r['tflops'] / peak, 3), max_batch=fits))
+                mfu = None if r['tflops'] is None else round(r['tflops'] / peak, 3)
+                rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=mfu, max_batch=largest))
                 print(rows[-1], flush=True)
+                if a.out: write_table(a.out, a.device, peak, rows)   # after every row: a run stopped early keeps what it measured
     head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib', 'max_batch']
-    print(f"\n{machine(a.device)}; bf16 {2048}x{2048} matmul: {peak:.3f} TFLOP/s; commit {git_commit()}\n")
+    n = 8192 if torch.device(a.device).type == 'cuda' else 2048
+    print(f"\n{machine(a.device)}; bf16 {n}x{n} matmul: {peak:.3f} TFLOP/s; commit {git_commit()}\n")
     print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
     for r in rows: print('| ' + ' | '.join('-' if r[h] is None else str(r[h]) for h in head) + ' |')
-    if a.out: Path(a.out).write_text(json.dumps(dict(device=machine(a.device), matmul_bf16_tflops=round(peak, 3), commit=git_commit(), rows=rows), indent=1))
 
 if __name__ == '__main__': main()
