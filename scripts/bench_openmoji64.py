@@ -28,6 +28,7 @@ def main():
     p.add_argument('--weighting', default='sigmoid', choices=['none', 'sigmoid', 'min_snr'])
     p.add_argument('--num-images', type=int, default=1000); p.add_argument('--sample-steps', type=int, default=100)
     p.add_argument('--sampler', default='ancestral'); p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--workers', type=int, default=0, help='data-loading worker processes')
     p.add_argument('--out', default='runs/bench-openmoji64'); p.add_argument('--device', default=None)
     p.add_argument('--no-fid', action='store_true', help='train and sample only (keep samples.npz for --score)')
     p.add_argument('--score', metavar='OUT', help='compute the FID of OUT/samples.npz and add it to OUT/result.json')
@@ -42,7 +43,7 @@ def main():
     model = build_model(cfg)
     schedule = get_schedule('shifted', 64)
     tc = TrainConfig(steps=10**9, batch_size=a.batch_size, lr=a.lr, precision=precision, compile=a.compile, seed=a.seed,
-                     max_seconds=a.seconds, log_every=50, warmup_steps=100, ema_decay=0.999, weighting=a.weighting)
+                     max_seconds=a.seconds, num_workers=a.workers, log_every=50, warmup_steps=100, ema_decay=0.999, weighting=a.weighting)
     t0 = time.perf_counter()
     ema = train(model, OpenMoji(64), schedule, tc, device=device, show_progress=False)
     train_s = time.perf_counter() - t0
@@ -54,7 +55,7 @@ def main():
     image_grid(imgs[:64], ncols=8).save(out / 'samples-64.png')
     np.savez_compressed(out / 'samples.npz', images=to_uint8(imgs))
     row = dict(device=machine(device), preset=a.preset, params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2), precision=precision,
-               compile=a.compile, weighting=a.weighting, batch=a.batch_size, budget_s=a.seconds, train_s=round(train_s, 1), steps=steps, images_seen=steps * a.batch_size,
+               compile=a.compile, weighting=a.weighting, batch=a.batch_size, workers=a.workers, budget_s=a.seconds, train_s=round(train_s, 1), steps=steps, images_seen=steps * a.batch_size,
                img_per_s=round(steps * a.batch_size / train_s, 1), N=a.num_images, sampler=f'{a.sampler} {a.sample_steps} steps',
                sample_s=round(sample_s, 1))
     (out / 'result.json').write_text(json.dumps(row, indent=2))

@@ -90,8 +90,10 @@ def train_step_flops(model:torch.nn.Module, # the network (a copy is measured; t
                      cond:torch.Tensor=None, # a batch of conditions, for a conditional network
                     ) -> int:
     "Floating-point operations of one training step (forward and backward of the loss on one batch), as counted by PyTorch."
-    net, x = copy.deepcopy(model), torch.zeros(batch_size, 3, resolution, resolution)
-    sc = torch.arange(batch_size) % 2 == 0 if getattr(net, 'self_cond', False) else None     # its extra forward pass counted too
+    dev = next(model.parameters()).device   # counted where the network is
+    net, x = copy.deepcopy(model), torch.zeros(batch_size, 3, resolution, resolution, device=dev)
+    sc = torch.arange(batch_size, device=dev) % 2 == 0 if getattr(net, 'self_cond', False) else None   # its extra forward pass counted too
+    cond = None if cond is None else cond.to(dev)
     with FlopCounterMode(display=False) as counter: diffusion_loss(net, x, schedule, cond=cond, self_cond=sc).backward()
     return counter.get_total_flops()
 
