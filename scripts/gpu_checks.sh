@@ -6,10 +6,11 @@
 #   3. the OpenMoji-64 benchmark: 60 s of training on the GPU, 1,000 samples, FID (or, without the Inception weights,
 #      the samples, to be scored elsewhere with `python scripts/bench_openmoji64.py --score DIR`);
 #   4. the 256 px benchmark compiled;
-#   5. the smoke run of notebook 15 (prepare, train, resume, sample, FID) on the GPU.
-# Results go to ${OUT:-gpu-results}/: log.txt, bench256.json, bench512.json, bench256c.json, openmoji64/.
+#   5. torch.profiler's table of a small network's step (tiny64 at batch 256), where the host is the limit;
+#   6. the smoke run of notebook 15 (prepare, train, resume, sample, FID) on the GPU.
+# Results go to ${OUT:-gpu-results}/: log.txt, bench256.json, bench512.json, bench256c.json, tiny64.json, openmoji64/.
 # PYTHON names the interpreter (default: the project's .venv). STAGES picks stages by key (machine step256 step512 openmoji64
-# compiled smoke); DEVICE, P256, P512, BATCH, OM_SECONDS, OM_N and OM_WORKERS change what is run, e.g. a dry run of the
+# compiled profile smoke); DEVICE, P256, P512, BATCH, OM_SECONDS, OM_N and OM_WORKERS change what is run, e.g. a dry run of the
 # whole script on the CPU:
 #   DEVICE=cpu P256=tiny32 P512=tiny64 BATCH=4 OM_SECONDS=3 OM_N=8 bash scripts/gpu_checks.sh
 set -uo pipefail
@@ -18,7 +19,7 @@ if [ -z "${PYTHON:-}" ]; then source scripts/env.sh; PYTHON=.venv/bin/python; fi
 export PYTHONUNBUFFERED=1
 DEVICE=${DEVICE:-cuda}; P256=${P256:-uvit256 unet256}; P512=${P512:-uvit512 unet512}; BATCH=${BATCH:-32}
 OM_SECONDS=${OM_SECONDS:-60}; OM_N=${OM_N:-1000}; OM_WORKERS=${OM_WORKERS:-8}
-STAGES=${STAGES:-machine step256 step512 openmoji64 compiled smoke}
+STAGES=${STAGES:-machine step256 step512 openmoji64 compiled profile smoke}
 out="${OUT:-gpu-results}"; mkdir -p "$out"; log="$out/log.txt"
 
 stage() {   # stage KEY LIMIT_S NAME COMMAND...: if KEY is in STAGES, run COMMAND under a time limit, its output into the log
@@ -40,6 +41,8 @@ stage openmoji64 130 "OpenMoji-64, $OM_SECONDS s" $PYTHON scripts/bench_openmoji
   --batch-size 256 --workers $OM_WORKERS --num-images $OM_N $fid --out "$out/openmoji64"
 stage compiled 150 "training step at 256 px, compiled" $PYTHON scripts/bench_train_step.py --device $DEVICE --presets $P256 \
   --batch $BATCH --settings bf16+compile --seconds 6 --out "$out/bench256c.json"
+stage profile 40 "profile of a small network's step" $PYTHON scripts/bench_train_step.py --device $DEVICE --presets tiny64 \
+  --batch 256 --settings bf16 --seconds 3 --profile 5 --out "$out/tiny64.json"
 stage smoke 45 "smoke run" $PYTHON -c "
 import tempfile
 from simple_diffusion.imagenet import smoke_run
