@@ -532,7 +532,7 @@ def load_image_files(folder:Path, # folder with images (searched recursively)
 def fid_command(argv:list=None, # command-line arguments after `fid`
                ) -> float:
     "Run `simple-diffusion fid`, its sampling shared by the processes of `torchrun`; returns the FID (None on processes other than 0)."
-    from simple_diffusion.fid import InceptionFeatures, reference_stats, feature_stats, frechet_distance, small_n_warning
+    from simple_diffusion.fid import InceptionFeatures, reference_stats, fid_from_features, small_n_warning
     a = fid_parser().parse_args(argv)
     if a.num_images < 2: raise ValueError(f'--num-images must be at least 2 (FID compares covariances), got {a.num_images}')
     if a.steps < 1 or a.batch_size < 1: raise ValueError('--steps and --batch-size must be at least 1')
@@ -567,7 +567,7 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
     if len(features) < 2: raise ValueError(f'FID needs at least 2 images, got {len(features)}')
     if small_n_warning(len(features)): print(f'warning: {small_n_warning(len(features))}', file=sys.stderr, flush=True)
     ref = reference_stats(a.ref, d, feats)
-    score = frechet_distance(*feature_stats(features), ref['mu'], ref['sigma'])
+    score = fid_from_features(features, ref)
     print(f"FID {score:.2f}  (N = {len(features)} generated" + (f' by {world} processes' if world > 1 else '')
           + f"; reference: {a.ref}, {int(ref['n'])} images at {d} px; {how})")
     return score

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['inception_path', 'inception_id', 'InceptionFeatures', 'frechet_distance', 'feature_stats', 'running_feature_stats',
-           'reference_key', 'reference_stats', 'fid', 'small_n_warning']
+           'reference_key', 'reference_stats', 'fid', 'fid_from_features', 'small_n_warning']
 
 # %% ../nbs/13_fid.ipynb #ea3f8f33
 import functools, hashlib, importlib.util, json, os, re
@@ -158,8 +158,14 @@ def fid(images, # generated images: (N, 3, H, W) in [-1, 1] or (N, H, W, 3) uint
        ) -> float:
     "FID of `images` against the reference statistics `ref`."
     _check_n(len(images))
-    mu, sigma = feature_stats((features or InceptionFeatures())(images))
-    return frechet_distance(mu, sigma, ref['mu'], ref['sigma'])
+    return fid_from_features((features or InceptionFeatures())(images), ref)
+
+def fid_from_features(features:np.ndarray, # Inception features of the generated images (N, 2048)
+                      ref:dict, # reference statistics from `reference_stats`
+                     ) -> float:
+    "FID of generated images given by their Inception features (gathered from several processes, say) against `ref`."
+    _check_n(len(features))
+    return frechet_distance(*feature_stats(features), ref['mu'], ref['sigma'])
 
 # %% ../nbs/13_fid.ipynb #5a1c0e09
 def small_n_warning(n:int, # number of images on one side of the FID
