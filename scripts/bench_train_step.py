@@ -111,8 +111,8 @@ def bench(preset, batch, setting, device, seconds, warmup, profile=0):
                 img_per_s=round(batch / dt, 1), tflops=round(flops / dt / 1e12, 3), warmup_s=round(first_s, 1), steps_timed=k,
                 peak_gib=round(peak, 2) if peak is not None else None)
 
-def write_table(path, device, peak, rows):
-    Path(path).write_text(json.dumps(dict(device=machine(device), matmul_bf16_tflops=round(peak, 3), commit=git_commit(), rows=rows), indent=1))
+def write_table(path, device, peak, commit, rows):
+    Path(path).write_text(json.dumps(dict(device=machine(device), matmul_bf16_tflops=round(peak, 3), commit=commit, rows=rows), indent=1))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +126,7 @@ def main():
     p.add_argument('--max-batch', action='store_true', help='GPU, eager rows: also find the largest batch that fits (doubling from --batch)')
     p.add_argument('--profile', type=int, default=0, help='print torch.profiler\'s table of this many steps of the first row')
     a = p.parse_args()
+    commit = git_commit()   # before the table is written: a table inside the repository would mark it changed
     threads0 = torch.get_num_threads()
     peak = matmul_tflops(a.device, torch.bfloat16)
     rows = []
@@ -145,10 +146,10 @@ def main():
                 mfu = None if r['tflops'] is None else round(r['tflops'] / peak, 3)
                 rows.append(dict(preset=preset, batch=batch, setting=s, **r, mfu=mfu, max_batch=largest))
                 print(rows[-1], flush=True)
-                if a.out: write_table(a.out, a.device, peak, rows)   # after every row: a run stopped early keeps what it measured
+                if a.out: write_table(a.out, a.device, peak, commit, rows)   # after every row: a run stopped early keeps what it measured
     head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib', 'max_batch']
     n = 8192 if torch.device(a.device).type == 'cuda' else 2048
-    print(f"\n{machine(a.device)}; bf16 {n}x{n} matmul: {peak:.3f} TFLOP/s; commit {git_commit()}\n")
+    print(f"\n{machine(a.device)}; bf16 {n}x{n} matmul: {peak:.3f} TFLOP/s; commit {commit}\n")
     print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
     for r in rows: print('| ' + ' | '.join('-' if r[h] is None else str(r[h]) for h in head) + ' |')
 
