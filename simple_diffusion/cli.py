@@ -26,7 +26,7 @@ from .sampling import sample_ancestral, get_sampler, guided, SAMPLERS
 from .losses import WEIGHTINGS, multiscale_fits
 from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
-from .imagenet import ShardData, is_shard_folder, prepare_command
+from .imagenet import open_image_set, prepare_command
 import numpy as np
 from .train import (train, TrainConfig, EMA, load_checkpoint, load_latest_checkpoint, list_checkpoints, scan_checkpoints, check_resume,
                                     global_batch, atomic_write, RunLock, RunLockedError, CheckpointError, TrainingInterrupted, _dist)
@@ -287,11 +287,10 @@ def training_data(a:argparse.Namespace, # the resolved options
                  ) -> tuple:
     "The data set the options name, wrapped with captions for a text-conditional run, and the text encoder (or None)."
     if a.data == 'openmoji': data = OpenMoji(a.resolution)
-    elif is_shard_folder(a.data): data = ShardData(a.data, a.resolution)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')                               # said below, in one line
-            data = ImageFolder(a.data, a.resolution, on_error='skip' if a.skip_bad_images else 'raise')
+            data = open_image_set(a.data, a.resolution, on_error='skip' if a.skip_bad_images else 'raise')
         if data.skipped: print(f'skipping {len(data.skipped)} unreadable image(s) of {len(data) + len(data.skipped)} in {a.data} (first: {data.skipped[0]})', flush=True)
     if a.class_cond: cfg.num_classes = len(data.classes)
     encoder = get_text_encoder(a.text_cond) if a.text_cond else None

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .data import cache_dir, load_openmoji, to_model_range, ImageFolder
-from .imagenet import ShardData, is_shard_folder, SHARD_INDEX
+from .imagenet import open_image_set, is_shard_folder, SHARD_INDEX
 
 # %% ../nbs/13_fid.ipynb #eb62c8d8
 def inception_path() -> Path:
@@ -121,7 +121,7 @@ def _reference_set(ref, resolution:int) -> tuple:
     if ref == 'openmoji':
         images = load_openmoji(resolution)['images']
         return len(images), lambda i, j: images[i:j]
-    ds = ShardData(ref, resolution) if is_shard_folder(ref) else ImageFolder(ref, resolution)
+    ds = open_image_set(ref, resolution)
     return len(ds), lambda i, j: torch.stack([ds[k][0] for k in range(i, j)])
 
 def reference_stats(ref:str='openmoji', # 'openmoji', a folder of images (one sub-folder per class), or of shards (`prepare_shards`)
