@@ -11,12 +11,12 @@ import argparse, json, sys, time
 import numpy as np
 from pathlib import Path
 import torch
-from simple_diffusion.data import OpenMoji, load_openmoji
+from simple_diffusion.data import OpenMoji, to_uint8
 from simple_diffusion.presets import get_preset, build_model
 from simple_diffusion.schedules import get_schedule
 from simple_diffusion.train import train, TrainConfig
 from simple_diffusion.sampling import get_sampler
-from simple_diffusion.fid import InceptionFeatures, feature_stats, frechet_distance
+from simple_diffusion.fid import InceptionFeatures, reference_stats, fid_from_features
 from simple_diffusion.data import image_grid
 from simple_diffusion.experiments import machine
 
@@ -62,18 +62,15 @@ def main():
     if not a.no_fid: return score(out, device)
     show(row); print(f'samples: {out / "samples.npz"}; FID: python scripts/bench_openmoji64.py --score {out}')
 
-def to_uint8(imgs:torch.Tensor) -> np.ndarray:
-    "Samples in [-1, 1] (N, 3, H, W) to uint8 (N, H, W, 3), as images are saved."
-    return ((imgs.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
 def score(out:Path, device:str):
     "FID of the samples in `out` against every OpenMoji glyph at 64 px; adds it to out/result.json."
     row = json.loads((out / 'result.json').read_text())
     with np.load(out / 'samples.npz') as f: imgs = f['images']
-    feats, ref = InceptionFeatures(device), load_openmoji(64)['images']
+    feats = InceptionFeatures(device)
     t0 = time.perf_counter()
-    fid = frechet_distance(*feature_stats(feats(imgs)), *feature_stats(feats(ref)))
-    row.update(reference=f'{len(ref)} OpenMoji glyphs at 64 px', fid=round(fid, 1), fid_s=round(time.perf_counter() - t0, 1),
+    ref = reference_stats('openmoji', 64, feats)          # the glyphs' statistics, cached after the first time
+    fid = fid_from_features(feats(imgs), ref)
+    row.update(reference=f"{int(ref['n'])} OpenMoji glyphs at 64 px", fid=round(fid, 1), fid_s=round(time.perf_counter() - t0, 1),
                fid_device=machine(device))
     (out / 'result.json').write_text(json.dumps(row, indent=2))
     show(row); print(f'grid of 64 samples: {out / "samples-64.png"}')

@@ -34,9 +34,13 @@ def parse_setting(s:str) -> dict:
 def sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize()
 
-def matmul_tflops(device, dtype, n=None, seconds=2.) -> float:
-    "Achieved TFLOP/s of an n x n matrix product in `dtype` (n: 8192 on a GPU, 2048 on the CPU)."
-    n = n or (8192 if torch.device(device).type == 'cuda' else 2048)
+def matmul_side(device) -> int:
+    "Side of the square matrices of the peak measurement: 8192 on a GPU, 2048 on the CPU."
+    return 8192 if torch.device(device).type == 'cuda' else 2048
+
+def matmul_tflops(device, dtype, seconds=2.) -> float:
+    "Achieved TFLOP/s of a square matrix product (`matmul_side`) in `dtype`."
+    n = matmul_side(device)
     a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
     for _ in range(3): a @ b
     sync(device); t0, k = time.perf_counter(), 0
@@ -148,7 +152,7 @@ def main():
                 print(rows[-1], flush=True)
                 if a.out: write_table(a.out, a.device, peak, commit, rows)   # after every row: a run stopped early keeps what it measured
     head = ['preset', 'batch', 'setting', 'params_m', 'gflop_per_img', 'img_per_s', 'tflops', 'mfu', 'warmup_s', 'peak_gib', 'max_batch']
-    n = 8192 if torch.device(a.device).type == 'cuda' else 2048
+    n = matmul_side(a.device)
     print(f"\n{machine(a.device)}; bf16 {n}x{n} matmul: {peak:.3f} TFLOP/s; commit {commit}\n")
     print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head))
     for r in rows: print('| ' + ' | '.join('-' if r[h] is None else str(r[h]) for h in head) + ' |')
