@@ -7,8 +7,8 @@ __all__ = ['RESUME_MAY_CHANGE', 'RECIPES', 'GRID_FORMATS', 'COMMANDS', 'new_run_
            'save_weights', 'load_weights', 'exported_step', 'add_data_options', 'add_conditioning_options',
            'add_optimization_options', 'add_run_options', 'train_parser', 'parse_train_args', 'given_options',
            'resume_options', 'init_distributed', 'training_data', 'train_command', 'sample_parser', 'load_for_sampling',
-           'draw_images', 'sample_conditions', 'sample_command', 'fid_parser', 'load_image_files', 'fid_command',
-           'main']
+           'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions', 'sample_command', 'fid_parser',
+           'load_image_files', 'fid_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, math, os, sys, time, warnings
@@ -22,7 +22,7 @@ from .data import OpenMoji, ImageFolder, CorruptImageError, image_grid, to_uint8
 from .schedules import get_schedule, SCHEDULES
 from .unet import UNet, UNetConfig
 from .presets import PRESETS, get_preset, build_model, check_image_size, config_from_dict
-from .sampling import sample_ancestral, get_sampler, guided, SAMPLERS
+from .sampling import sample_ancestral, get_sampler, guided, autoguided, SAMPLERS
 from .losses import WEIGHTINGS, multiscale_fits
 from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
@@ -150,7 +150,7 @@ def add_optimization_options(p:argparse.ArgumentParser, # the parser to extend
 
 # %% ../nbs/10_cli.ipynb #71c29691
 RESUME_MAY_CHANGE = ('steps', 'max_seconds', 'device', 'num_workers', 'no_progress', 'keep_ckpts', 'ckpt_every', 'log_every',
-                     'sample_every', 'num_samples', 'sample_steps', 'micro_batch', 'precision', 'compile', 'skip_bad_images')
+                     'sample_every', 'num_samples', 'sample_steps', 'guidance', 'micro_batch', 'precision', 'compile', 'skip_bad_images')
 
 def add_run_options(p:argparse.ArgumentParser, # the parser to extend
                    ):
@@ -159,11 +159,13 @@ def add_run_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--max-seconds', type=float, default=0., help='stop after this much training time (a wall-clock budget), with a checkpoint (0: no limit)')
     g.add_argument('--ckpt-every', type=int, default=500, help='steps between checkpoints (one is always written at the end)')
     g.add_argument('--keep-ckpts', type=int, default=3, help='checkpoints kept on disk')
+    g.add_argument('--guide-step', type=int, default=0, help="keep the checkpoint of this step for good: its EMA, a weaker version of the final network, guides it (autoguidance, with --guidance); 0: none")
     g.add_argument('--sample-every', type=int, default=0, help='steps between sample grids in <run>/samples (0: none)')
     g.add_argument('--log-every', type=int, default=25, help='steps between metric records')
     g.add_argument('--num-workers', type=int, default=0, help='data-loading worker processes')
     g.add_argument('--num-samples', type=int, default=64, help='images in the final sample grid')
     g.add_argument('--sample-steps', type=int, default=100, help='ancestral sampler steps for the final grid')
+    g.add_argument('--guidance', type=float, default=1., help='guidance weight of the final grid (1: none): classifier-free for conditional runs, from the --guide-step checkpoint for unconditional ones')
     g.add_argument('--out', default='runs', help='parent folder of new run directories')
     g.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its readable checkpoint of highest step, with its saved options; '
                    f"only {', '.join('--' + k.replace('_', '-') for k in RESUME_MAY_CHANGE)} may be given anew")
@@ -252,6 +254,9 @@ def _resolve_train_args(argv):
     if Path(a.out).exists() and not Path(a.out).is_dir(): raise ValueError(f'--out {a.out} is a file; it must be a folder (the parent of run directories)')
     for k in ('num_samples', 'sample_steps'):
         if getattr(a, k) < 1: raise ValueError(f'{_option(k)} must be at least 1, got {getattr(a, k)}')
+    _finite('--guidance', a.guidance)
+    if a.guidance != 1 and not (a.class_cond or a.text_cond or a.guide_step):
+        raise ValueError('--guidance needs a condition to guide towards (--class-cond, --text-cond) or a weaker network to guide away from (--guide-step)')
     _check_multiscale_base(a.multiscale_base, a.resolution)
     if a.hflip is None: a.hflip = a.data != 'openmoji'
     a.device = resolve_device(a.device)
@@ -372,8 +377,9 @@ def _finish_run(run, a, cfg, ema, data, encoder, train_s, world):
     save_weights(ema.model, run / 'ema.safetensors', a.schedule, a.text_cond, step=ema.updates)
     t1 = time.perf_counter()
     seeds = range(a.seed, a.seed + a.num_samples)
-    fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device)) if cfg.num_classes else
-          guided(ema.model, data.embeddings[torch.arange(len(seeds)) * 37 % len(data)].to(a.device)) if encoder else ema.model)
+    fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device), a.guidance) if cfg.num_classes else
+          guided(ema.model, data.embeddings[torch.arange(len(seeds)) * 37 % len(data)].to(a.device), a.guidance) if encoder else
+          autoguided(ema.model, load_guide(run, ema.model, a.schedule).to(a.device), a.guidance) if a.guidance != 1 else ema.model)
     samples = sample_ancestral(fn, seeds, (3, a.resolution, a.resolution), get_schedule(a.schedule, a.resolution), a.sample_steps, device=a.device)
     atomic_write(run / 'samples.png', lambda tmp: image_grid(samples, ncols=min(8, a.num_samples)).save(tmp, format='png'))
     steps_done = len(ema.losses)
@@ -398,7 +404,8 @@ def sample_parser() -> argparse.ArgumentParser:
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help="'ancestral' (the paper's) or 'ddim' (deterministic)")
     p.add_argument('--class', dest='label', type=int, default=None, help='class-conditional models: the class of every image (default: image k gets class k mod the number of classes)')
     p.add_argument('--prompt', action='append', default=None, help='text-conditional models: the caption to draw (repeat for several; image k gets prompt k mod their number)')
-    p.add_argument('--guidance', type=float, default=1., help='classifier-free guidance weight for conditional models (1: none, 0: unconditional)')
+    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): classifier-free for conditional models (0: unconditional); for unconditional ones, away from --guide')
+    p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass (does not change the images)')
     p.add_argument('--out', default='samples.png', help=f"an image file for a grid ({', '.join(sorted(GRID_FORMATS))}), or a folder for one PNG per image")
     p.add_argument('--no-ema', action='store_true', help='use the trained weights, not their EMA (from a run directory\'s newest checkpoint, or a .pt checkpoint)')
@@ -428,6 +435,41 @@ def load_for_sampling(source:Path, # run directory, .safetensors or .pt
     model.load_state_dict(state['ema']['model'] if ema else state['model'])
     return model.eval(), state['meta']['schedule'], state['meta'].get('text_encoder')
 
+# %% ../nbs/10_cli.ipynb #3ad64bd8
+def load_guide(source, # a checkpoint (.pt), exported weights (.safetensors), or a run directory (its --guide-step checkpoint)
+               model, # the network it will guide
+               schedule:str, # that network's noise schedule
+              ):
+    "The EMA network at `source`, to guide `model` away from (autoguidance); a ValueError if there is none or it does not match."
+    source = Path(source)
+    if source.is_dir():
+        step = read_json(source / 'config.json', ('options',))['options'].get('guide_step', 0)
+        if not step: raise ValueError(f'{source} kept no guide: train with --guide-step, or name one with --guide')
+        source = source / 'checkpoints' / f'ckpt-{step:08d}.pt'
+        if not source.exists(): raise ValueError(f'{source}, the checkpoint kept with --guide-step, does not exist (yet)')
+    guide, sched, encoder = load_for_sampling(source)
+    if guide.cfg.num_classes or encoder: raise ValueError(f'{source} is a conditional network; the guide of an unconditional one must be unconditional too')
+    if (guide.cfg.resolution, guide.cfg.in_channels, sched) != (model.cfg.resolution, model.cfg.in_channels, schedule):
+        raise ValueError(f'{source} draws {guide.cfg.resolution} px images with the {sched} schedule; the network it would guide, '
+                         f'{model.cfg.resolution} px with the {schedule} schedule')
+    guide.source = source
+    return guide
+
+def sampling_guide(source, # what is sampled: a run directory, exported weights or a checkpoint
+                   guide, # --guide: the weaker network's file, or None for the one the run kept
+                   guidance:float, # --guidance
+                   model, # the network sampled
+                   schedule:str, # its noise schedule
+                   conditional:bool, # whether the samples have a condition (their guidance is then classifier-free)
+                  ):
+    "The network `sample` and `fid` guide away from, or None; a ValueError when the options ask for what cannot be done."
+    if guide and (conditional or guidance == 1):
+        raise ValueError('--guide is for unconditional models, with --guidance other than 1' + (' (this one is conditional)' if conditional else ''))
+    if conditional or guidance == 1: return None
+    if guide is None and not Path(source).is_dir():
+        raise ValueError('--guidance for an unconditional network needs a weaker one to guide away from: --guide, or a run trained with --guide-step')
+    return load_guide(guide or source, model, schedule)
+
 # %% ../nbs/10_cli.ipynb #980c75ef
 def draw_images(model, # network (conditional or not)
                 seeds:list, # one seed per image
@@ -435,13 +477,16 @@ def draw_images(model, # network (conditional or not)
                 steps:int, # sampler steps
                 sampler:str='ancestral', # 'ancestral' or 'ddim'
                 cond=None, # one condition per image, or None
-                guidance:float=1., # guidance weight when `cond` is given
+                guidance:float=1., # guidance weight when `cond` or `guide` is given
                 batch_size:int=64, # images per forward pass (does not change the images)
                 device='cpu', # where the model runs
+                guide=None, # unconditional models: a weaker network to guide away from (autoguidance)
                ) -> torch.Tensor:
-    "Sample one image per seed in batches, guided towards `cond` if given; returns them on the CPU."
+    "Sample one image per seed in batches, guided towards `cond` or away from `guide` if given; returns them on the CPU."
     fn, d = get_sampler(sampler), model.cfg.resolution
-    def net(i): return guided(model, cond[i:i + batch_size], guidance) if cond is not None else model
+    def net(i):
+        if cond is not None: return guided(model, cond[i:i + batch_size], guidance)
+        return autoguided(model, guide, guidance) if guide is not None else model
     return torch.cat([fn(net(i), seeds[i:i + batch_size], (model.cfg.in_channels, d, d), schedule, steps, device=device).cpu()
                       for i in range(0, len(seeds), batch_size)])
 
@@ -487,9 +532,10 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     model, sched_name, text_encoder = load_for_sampling(a.source, ema=not a.no_ema)
     seeds = list(range(a.seed, a.seed + a.num_images))
     cond = sample_conditions(model, seeds, a.label, a.prompt, text_encoder)
+    guide = sampling_guide(a.source, a.guide, a.guidance, model, sched_name, conditional=cond is not None)
     d = model.cfg.resolution
     images = draw_images(model.to(device), seeds, get_schedule(sched_name, d), a.steps, a.sampler,
-                         None if cond is None else cond.to(device), a.guidance, a.batch_size, device)
+                         None if cond is None else cond.to(device), a.guidance, a.batch_size, device, guide and guide.to(device))
     if grid:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda tmp: image_grid(images, ncols=min(8, len(images))).save(tmp, format=GRID_FORMATS[out.suffix.lower()]))
@@ -497,7 +543,8 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
         out.mkdir(parents=True, exist_ok=True)
         for s, im in zip(seeds, to_uint8(images)): Image.fromarray(im).save(out / f'seed-{s:06d}.png')
     print(f'{len(images)} images ({d} px, {a.steps} {a.sampler} steps, seeds {seeds[0]}..{seeds[-1]}'
-          + (f', guidance {a.guidance}' if cond is not None else '') + (', trained weights' if a.no_ema else '') + f') -> {out}')
+          + (f', guidance {a.guidance}' if cond is not None else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+          + (', trained weights' if a.no_ema else '') + f') -> {out}')
     return out
 
 # %% ../nbs/10_cli.ipynb #f9794246
@@ -510,7 +557,8 @@ def fid_parser() -> argparse.ArgumentParser:
     p.add_argument('--num-images', type=int, default=1000, help='generated images (FID is only comparable at the same N)')
     p.add_argument('--steps', type=int, default=100, help='sampler steps')
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
-    p.add_argument('--guidance', type=float, default=1., help='class-conditional models: guidance weight (image k gets class k mod the number of classes)')
+    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): class-conditional models towards the class (image k gets class k mod the number of classes); unconditional ones away from --guide')
+    p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
@@ -546,14 +594,16 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
     if _is_model_source(src):
         model, sched_name, text_encoder = load_for_sampling(src)
         if text_encoder: raise ValueError('FID of a text-conditional model needs prompts; sample a folder with `simple-diffusion sample` and score that')
+        guide = sampling_guide(src, a.guide, a.guidance, model, sched_name, conditional=bool(model.cfg.num_classes))
         d = a.resolution or model.cfg.resolution
         check_image_size(model.cfg, d)
         model.to(device)
         nc = model.cfg.num_classes
         seeds = list(range(a.seed, a.seed + a.num_images))[rank::world]         # under torchrun, each process draws its share
         labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
-        images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device)
-        how = f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else '')
+        images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device,
+                             guide and guide.to(device))
+        how = f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else f', guidance {a.guidance} away from {guide.source}' if guide else '')
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
         d, images, how = a.resolution, load_image_files(src, a.resolution)[rank::world], f'images from {src}'

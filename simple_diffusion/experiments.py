@@ -11,7 +11,7 @@ __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'CURVE_T', '
            'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
-import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, time
+import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import numpy as np
@@ -64,6 +64,8 @@ def arm_options(exp:Experiment, # the experiment
     if bool(exp.images) == bool(exp.seconds): raise ValueError(f'experiment {exp.name!r}: give a budget in images or in seconds (one of them)')
     opts = {**BASE, **exp.base, **arm.options}
     if opts['text'] not in TEXT_ARMS: raise ValueError(f"arm {arm.name!r} of {exp.name!r}: text must be one of {', '.join(map(repr, TEXT_ARMS))}, got {opts['text']!r}")
+    if opts['guidance'] != 1 and not (opts['text'] or opts.get('guide_step')):
+        raise ValueError(f"arm {arm.name!r} of {exp.name!r}: guidance needs a caption (text) or a guide (guide_step)")
     return opts
 
 def arm_model_config(opts:dict, # an arm's options
@@ -110,7 +112,7 @@ def git_commit() -> str:
     return head.stdout.strip() + ('+changes' if git('status', '--porcelain', '--untracked-files=no').stdout.strip() else '')
 
 # %% ../nbs/14_experiments.ipynb #e14a000c
-SAMPLING_OPTIONS = ('sampler', 'sample_steps', 'guidance')    # arms that differ only in these share one trained network
+SAMPLING_OPTIONS = ('sampler', 'sample_steps', 'guidance', 'guide_step')    # arms that differ only in these share one trained network
 
 def arm_schedule(opts:dict, # an arm's options
                  d:int, # image side
@@ -166,8 +168,9 @@ def train_arm(exp:Experiment, # the experiment (its budget)
               opts:dict, # the arm's options, from `arm_options`
               seed:int, # the training seed
               device='cpu', # where to train
+              guide_steps:tuple=(), # steps at which to keep a copy of the EMA network, to guide the final one with
              ) -> tuple:
-    "Train an arm from `seed` for the experiment's budget; returns (EMA network, what the training cost)."
+    "Train an arm from `seed` for the experiment's budget; returns (EMA network, what the training cost, {step: EMA network then})."
     cfg = arm_model_config(opts); d = cfg.resolution
     schedule, data = arm_schedule(opts, d), arm_data(opts, d)
     torch.manual_seed(seed)
@@ -189,12 +192,20 @@ def train_arm(exp:Experiment, # the experiment (its budget)
             if step: measuring.append(time.perf_counter() - t)         # the measurements during training, not counted as training time
         measure(0)
         on_log = lambda rec: measure(rec['step'])
-    t0 = time.perf_counter()
-    ema = train(model, data, schedule, tc, device=device, on_log=on_log, show_progress=False)
-    train_s, steps = time.perf_counter() - t0 - sum(measuring), len(ema.losses)
+    t0, guides, losses = time.perf_counter(), {}, []
+    if guide_steps:                                         # train to each guide step, copy the EMA, and resume (exactly) from there
+        if opts['holdout'] or not exp.images or tc.lr_decay != 'none': raise ValueError('guide steps need a budget in images, a constant learning rate and no loss curve')
+        with tempfile.TemporaryDirectory() as run:
+            for k in sorted(guide_steps):
+                ema = train(model, data, schedule, dataclasses.replace(tc, steps=k, guide_step=0), run_dir=run, device=device, show_progress=False)
+                guides[k], losses = copy.deepcopy(ema.model).eval(), losses + ema.losses
+            ema = train(model, data, schedule, dataclasses.replace(tc, guide_step=0), run_dir=run, device=device, show_progress=False)
+    else: ema = train(model, data, schedule, tc, device=device, on_log=on_log, show_progress=False)
+    train_s, losses = time.perf_counter() - t0 - sum(measuring), losses + ema.losses
+    steps = len(losses)
     return ema.model, dict(steps=steps, images_seen=steps * opts['batch_size'], train_flops=step_flops * steps, train_s=round(train_s, 1),
                            img_per_s=round(steps * opts['batch_size'] / train_s, 1),
-                           final_loss=round(sum(ema.losses[-50:]) / len(ema.losses[-50:]), 4), **({'curve': curve} if curve else {}))
+                           final_loss=round(sum(losses[-50:]) / len(losses[-50:]), 4), **({'curve': curve} if curve else {})), guides
 
 # %% ../nbs/14_experiments.ipynb #e14a0031
 def text_prompts(captions:list, # every image's caption ('' for none)
@@ -230,8 +241,9 @@ def score_arm(model, # the trained (EMA) network
               features, # the feature extractor of the reference statistics
               device='cpu', # where to sample
               grid:Path=None, # where to save a grid of the first 64 samples
+              guide=None, # unconditional arms: the weaker network to guide away from, with weight `opts['guidance']`
              ) -> dict:
-    "Sample `n` images with the arm's sampler (text arms: from captions) and score them by FID against `ref` (text arms: also by caption retrieval)."
+    "Sample `n` images with the arm's sampler (text arms: from captions; others guided away from `guide` if given) and score them by FID against `ref` (text arms: also by caption retrieval)."
     d, cond, scores = model.cfg.resolution, None, {}
     if opts['text']:
         data = OpenMoji(d)
@@ -239,7 +251,7 @@ def score_arm(model, # the trained (EMA) network
         cond = text_encoder()([data.captions[g] for g in prompt_images], tokens=opts['text'] == 'cross')
     t0 = time.perf_counter()
     images = draw_images(model, list(range(n)), arm_schedule(opts, d), opts['sample_steps'], opts['sampler'], cond=cond,
-                         guidance=opts['guidance'], batch_size=100, device=device)
+                         guidance=opts['guidance'], batch_size=100, device=device, guide=guide)
     sample_s = time.perf_counter() - t0
     mu, sigma = feature_stats(features(images))
     if opts['text']:
@@ -266,9 +278,11 @@ def run_arm(exp:Experiment, # the experiment
     opts = arm_options(exp, arm)
     key = (json.dumps({k: v for k, v in opts.items() if k not in SAMPLING_OPTIONS}, sort_keys=True), seed)
     trained = {} if trained is None else trained
-    if key not in trained: trained[key] = train_arm(exp, opts, seed, device)
-    model, cost = trained[key]
-    return dict(arm=arm.name, seed=seed, options=opts, **cost, **score_arm(model, opts, exp.n_fid, ref, features, device, grid), device=machine(device))
+    guide_steps = sorted({arm_options(exp, a).get('guide_step', 0) for a in exp.arms} - {0})      # every guide the experiment's arms ask for
+    if key not in trained: trained[key] = train_arm(exp, opts, seed, device, guide_steps)
+    model, cost, guides = trained[key]
+    guide = guides[opts['guide_step']] if opts.get('guide_step') else None
+    return dict(arm=arm.name, seed=seed, options=opts, **cost, **score_arm(model, opts, exp.n_fid, ref, features, device, grid, guide), device=machine(device))
 
 # %% ../nbs/14_experiments.ipynb #e14a0021
 def recorded_run(results:Path, # folder of results files
@@ -464,6 +478,12 @@ EXPERIMENTS = {e.name: e for e in [
                'plain eps-MSE (terms at 32, 16 and 8 px)?',
                [Arm('plain'), Arm('multiscale', dict(multiscale_base=8))],
                base=dict(sample_steps=50, precision='bf16'), images=19_200, n_fid=500),
+    Experiment('autoguidance32', "At the main job's budget, does guiding tiny32 away from its own EMA network of earlier in the run "
+               '(autoguidance) lower FID, and with the network of which step, at which weight?',
+               [Arm('step 500, w 2', dict(guide_step=500, guidance=2.)), Arm('none'), Arm('step 500, w 1.5', dict(guide_step=500, guidance=1.5)),
+                Arm('step 500, w 3', dict(guide_step=500, guidance=3.)), Arm('step 250, w 2', dict(guide_step=250, guidance=2.)),
+                Arm('step 1000, w 2', dict(guide_step=1000, guidance=2.))],
+               base=dict(sample_steps=25, precision='bf16', weighting='sigmoid'), images=96_000, n_fid=500),
 ]}
 
 # %% ../nbs/14_experiments.ipynb #e14a003d

@@ -55,6 +55,7 @@ class TrainConfig:
     hflip:bool=False # random horizontal flips, each image's drawn from (seed, step, position) like its noise
     lr_decay:str='none' # after the warm-up: 'none' (constant), or 'cosine' or 'linear' decay towards 0 at `steps`
     fsdp:bool=False # shard weights, gradients, optimizer state and EMA over the processes (FSDP2) instead of replicating them (DDP)
+    guide_step:int=0 # > 0: the checkpoint at this step is kept for good, its EMA a weaker network to guide the final one with
 
     def validate(self, label=str, # how to name an option in the message (the command line names `micro_batch` `--micro-batch`)
                 ):
@@ -63,8 +64,9 @@ class TrainConfig:
             if not ok: raise ValueError(f'{label(name)} must be {what}, got {getattr(self, name)!r}')
         fin = lambda v: isinstance(v, (int, float)) and math.isfinite(v)
         for k in ('steps', 'batch_size', 'log_every', 'ckpt_every', 'keep_ckpts'): need(getattr(self, k) >= 1, k, 'at least 1')
-        for k in ('micro_batch', 'warmup_steps', 'sample_every', 'num_workers', 'multiscale_base'):
+        for k in ('micro_batch', 'warmup_steps', 'sample_every', 'num_workers', 'multiscale_base', 'guide_step'):
             need(getattr(self, k) >= 0, k, '0 or more' + (' (0: no split)' if k == 'micro_batch' else ''))
+        need(self.guide_step < self.steps, 'guide_step', f'below the {self.steps} steps of the run (0: none)')
         need(fin(self.lr) and self.lr > 0, 'lr', 'a positive number')
         need(fin(self.grad_clip) and self.grad_clip > 0, 'grad_clip', 'a positive number')
         need(fin(self.ema_decay) and 0 <= self.ema_decay < 1, 'ema_decay', 'in [0, 1)')
@@ -325,8 +327,9 @@ def list_checkpoints(folder:Path) -> list:
 def save_checkpoint(state:dict, # what to save; must hold 'step'
                     folder:Path, # the run's checkpoint folder
                     keep:int=3, # how many checkpoints to keep
+                    pinned:tuple=(), # steps whose checkpoints are never removed (nor counted in `keep`)
                    ) -> Path:
-    "Atomically write `state` to `folder/ckpt-<step>.pt`; keep it and the `keep - 1` other readable checkpoints of highest step."
+    "Atomically write `state` to `folder/ckpt-<step>.pt`; keep it, the pinned steps and the `keep - 1` other readable checkpoints of highest step."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ckpt-{state['step']:08d}.pt"
     def write(tmp):
@@ -335,7 +338,7 @@ def save_checkpoint(state:dict, # what to save; must hold 'step'
             f.flush()
             _fault_point('checkpoint', state['step'])         # tests kill here: mid-write, before the rename
     atomic_write(path, write)
-    others = [p for p in list_checkpoints(folder) if p != path]
+    others = [p for s, p in scan_checkpoints(folder)[0] if p != path and s not in pinned]
     for old in others[:max(0, len(others) - (keep - 1))]: old.unlink()
     for p in folder.glob('.ckpt-*.tmp'): p.unlink()           # partial files of killed runs
     return path
@@ -581,7 +584,8 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
         def checkpoint(step):
             states = dict(model=full_state_dict(model), ema=ema.state_dict(), opt=optimizer_state(model, opt))   # sharded: gathered by all
             if not lead: return None
-            return save_checkpoint(dict(step=step, **states, train_config=asdict(cfg), meta=meta or {}), run_dir / 'checkpoints', cfg.keep_ckpts)
+            return save_checkpoint(dict(step=step, **states, train_config=asdict(cfg), meta=meta or {}), run_dir / 'checkpoints', cfg.keep_ckpts,
+                                   pinned=(cfg.guide_step,))
         for _ in (mbar or range(1)):
             for step in steps_iter:
                 batch = next(batches)
@@ -615,7 +619,7 @@ def train(model:torch.nn.Module, # network called as model(z, logsnr) -> v_hat
                 if run_dir and cfg.sample_every and done % cfg.sample_every == 0 and (lead or cfg.fsdp):
                     sampler = gathered(ema.model)                                      # sharded: made whole on process 0
                     if lead: save_sample_grid(sampler, run_dir, done, tuple(x.shape[1:]), schedule, device)
-                if run_dir and (done % cfg.ckpt_every == 0 or done == cfg.steps):
+                if run_dir and (done % cfg.ckpt_every == 0 or done in (cfg.steps, cfg.guide_step)):
                     if lead or cfg.fsdp: last_ckpt = checkpoint(done)
                     if world > 1: dist.barrier()
                 _fault_point('step', done)

@@ -1,9 +1,17 @@
-import os, tempfile
+import os, shutil, tempfile
+# Everything a test session writes to temporary space (pytest's tmp_path, the notebooks' tempfile.mkdtemp folders, the
+# runs of the CLI subprocesses they start) goes under one folder that is removed when the session ends: a notebook run
+# writes about a gigabyte of checkpoints, and repeated runs must not fill the disk.
+SESSION_TMP = tempfile.mkdtemp(prefix='simple_diffusion-tests-')
+os.environ['TMPDIR'] = tempfile.tempdir = SESSION_TMP
 # Tests render OpenMoji into a private cache, so they never depend on (or pollute) the user's cache.
-os.environ.setdefault('SIMPLE_DIFFUSION_CACHE', tempfile.mkdtemp(prefix='simple_diffusion-test-cache-'))
+os.environ.setdefault('SIMPLE_DIFFUSION_CACHE', os.path.join(SESSION_TMP, 'cache'))
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
-import shutil
+def pytest_unconfigure(config):
+    "Remove the session's temporary folder."
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
 from pathlib import Path
 import pytest
 
