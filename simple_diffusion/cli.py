@@ -206,6 +206,8 @@ def parse_train_args(argv:list, # command-line arguments after `train`
 
 # %% ../nbs/10_cli.ipynb #7c4fffb5
 def _option(name): return '--' + name.replace('_', '-')
+def _finite(name, v):
+    if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, got {v}')
 
 def given_options(argv:list, # command-line arguments after `train`
                  ) -> dict:
@@ -491,9 +493,6 @@ def draw_images(model, # network (conditional or not)
                       for i in range(0, len(seeds), batch_size)])
 
 # %% ../nbs/10_cli.ipynb #3697a7f7
-def _finite(name, v):
-    if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, got {v}')
-
 def _is_grid(out:Path) -> bool:
     "Whether `out` names a grid (an image file) rather than a folder of PNGs, refusing a folder given as a grid or a file as a folder."
     grid = out.suffix.lower() in GRID_FORMATS
