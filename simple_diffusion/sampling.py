@@ -90,15 +90,18 @@ def gaussian_denoiser(mu:float, # mean of every pixel of the data
     return model
 
 # %% ../nbs/08_sampling.ipynb #eceef796
+def _extrapolate(v_from, v_to, scale):
+    "v_from() + scale (v_to() - v_from()), evaluating only what `scale` needs (0: v_from alone, 1: v_to alone)."
+    if scale == 1: return v_to()
+    v_0 = v_from()
+    return v_0 if scale == 0 else v_0 + scale * (v_to() - v_0)
+
 def guided(model, # network called as model(z, logsnr, cond); cond=None means unconditional
            cond, # one condition per image (class labels or text embeddings)
            scale:float=1., # guidance weight w: 0 unconditional, 1 conditional, > 1 guided
           ):
     "A model function (z, logsnr) -> v for the samplers, with classifier-free guidance towards `cond`."
-    def f(z, logsnr, **kw):
-        if scale == 1: return model(z, logsnr, cond, **kw)
-        v_u = model(z, logsnr, None, **kw)
-        return v_u if scale == 0 else v_u + scale * (model(z, logsnr, cond, **kw) - v_u)
+    def f(z, logsnr, **kw): return _extrapolate(lambda: model(z, logsnr, None, **kw), lambda: model(z, logsnr, cond, **kw), scale)
     f.self_cond = getattr(model, 'self_cond', False)                    # passed on to the samplers
     return f
 
@@ -109,9 +112,6 @@ def autoguided(model, # network to sample, called as model(z, logsnr) -> v
               ):
     "A model function (z, logsnr) -> v for the samplers that extrapolates from a weaker `guide` towards `model` (autoguidance)."
     def call(net, z, logsnr, kw): return net(z, logsnr, **kw) if getattr(net, 'self_cond', False) else net(z, logsnr)
-    def f(z, logsnr, **kw):
-        if scale == 1: return call(model, z, logsnr, kw)
-        v_g = call(guide, z, logsnr, kw)
-        return v_g if scale == 0 else v_g + scale * (call(model, z, logsnr, kw) - v_g)
+    def f(z, logsnr, **kw): return _extrapolate(lambda: call(guide, z, logsnr, kw), lambda: call(model, z, logsnr, kw), scale)
     f.self_cond = getattr(model, 'self_cond', False) or getattr(guide, 'self_cond', False)   # either one may read the last estimate
     return f
