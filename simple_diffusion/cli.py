@@ -150,7 +150,7 @@ def add_optimization_options(p:argparse.ArgumentParser, # the parser to extend
 
 # %% ../nbs/10_cli.ipynb #71c29691
 RESUME_MAY_CHANGE = ('steps', 'max_seconds', 'device', 'num_workers', 'no_progress', 'keep_ckpts', 'ckpt_every', 'log_every',
-                     'sample_every', 'num_samples', 'sample_steps', 'guidance', 'micro_batch', 'precision', 'compile', 'skip_bad_images')
+                     'sample_every', 'num_samples', 'sample_steps', 'guidance', 'guidance_interval', 'micro_batch', 'precision', 'compile', 'skip_bad_images')
 
 def add_run_options(p:argparse.ArgumentParser, # the parser to extend
                    ):
@@ -166,6 +166,7 @@ def add_run_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--num-samples', type=int, default=64, help='images in the final sample grid')
     g.add_argument('--sample-steps', type=int, default=100, help='ancestral sampler steps for the final grid')
     g.add_argument('--guidance', type=float, default=1., help='guidance weight of the final grid (1: none): classifier-free for conditional runs, from the --guide-step checkpoint for unconditional ones')
+    g.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide the final grid only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
     g.add_argument('--out', default='runs', help='parent folder of new run directories')
     g.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its readable checkpoint of highest step, with its saved options; '
                    f"only {', '.join('--' + k.replace('_', '-') for k in RESUME_MAY_CHANGE)} may be given anew")
@@ -208,6 +209,16 @@ def parse_train_args(argv:list, # command-line arguments after `train`
 def _option(name): return '--' + name.replace('_', '-')
 def _finite(name, v):
     if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, got {v}')
+
+def _check_interval(interval, guidance):
+    "--guidance-interval: two finite log-SNRs, the lower first, and a guidance weight for it to limit."
+    if interval is None: return
+    lo, hi = interval
+    _finite('--guidance-interval', lo); _finite('--guidance-interval', hi)
+    if not lo < hi: raise ValueError(f'--guidance-interval needs LO below HI (two log-SNRs), got {lo:g} {hi:g}')
+    if guidance == 1: raise ValueError('--guidance-interval needs --guidance other than 1: without guidance there is nothing to limit')
+
+def _interval_text(interval): return '' if interval is None else f' at log-SNR {interval[0]:g} to {interval[1]:g}'
 
 def given_options(argv:list, # command-line arguments after `train`
                  ) -> dict:
@@ -257,6 +268,7 @@ def _resolve_train_args(argv):
     for k in ('num_samples', 'sample_steps'):
         if getattr(a, k) < 1: raise ValueError(f'{_option(k)} must be at least 1, got {getattr(a, k)}')
     _finite('--guidance', a.guidance)
+    _check_interval(a.guidance_interval, a.guidance)
     if a.guidance != 1 and not (a.class_cond or a.text_cond or a.guide_step):
         raise ValueError('--guidance needs a condition to guide towards (--class-cond, --text-cond) or a weaker network to guide away from (--guide-step)')
     _check_multiscale_base(a.multiscale_base, a.resolution)
@@ -379,9 +391,10 @@ def _finish_run(run, a, cfg, ema, data, encoder, train_s, world):
     save_weights(ema.model, run / 'ema.safetensors', a.schedule, a.text_cond, step=ema.updates)
     t1 = time.perf_counter()
     seeds = range(a.seed, a.seed + a.num_samples)
-    fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device), a.guidance) if cfg.num_classes else
-          guided(ema.model, data.embeddings[torch.arange(len(seeds)) * 37 % len(data)].to(a.device), a.guidance) if encoder else
-          autoguided(ema.model, load_guide(run, ema.model, a.schedule).to(a.device), a.guidance) if a.guidance != 1 else ema.model)
+    interval = a.guidance_interval
+    fn = (guided(ema.model, torch.tensor([k % cfg.num_classes for k in seeds], device=a.device), a.guidance, interval) if cfg.num_classes else
+          guided(ema.model, data.embeddings[torch.arange(len(seeds)) * 37 % len(data)].to(a.device), a.guidance, interval) if encoder else
+          autoguided(ema.model, load_guide(run, ema.model, a.schedule).to(a.device), a.guidance, interval) if a.guidance != 1 else ema.model)
     samples = sample_ancestral(fn, seeds, (3, a.resolution, a.resolution), get_schedule(a.schedule, a.resolution), a.sample_steps, device=a.device)
     atomic_write(run / 'samples.png', lambda tmp: image_grid(samples, ncols=min(8, a.num_samples)).save(tmp, format='png'))
     steps_done = len(ema.losses)
@@ -408,6 +421,7 @@ def sample_parser() -> argparse.ArgumentParser:
     p.add_argument('--prompt', action='append', default=None, help='text-conditional models: the caption to draw (repeat for several; image k gets prompt k mod their number)')
     p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): classifier-free for conditional models (0: unconditional); for unconditional ones, away from --guide')
     p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
+    p.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass (does not change the images)')
     p.add_argument('--out', default='samples.png', help=f"an image file for a grid ({', '.join(sorted(GRID_FORMATS))}), or a folder for one PNG per image")
     p.add_argument('--no-ema', action='store_true', help='use the trained weights, not their EMA (from a run directory\'s newest checkpoint, or a .pt checkpoint)')
@@ -483,12 +497,13 @@ def draw_images(model, # network (conditional or not)
                 batch_size:int=64, # images per forward pass (does not change the images)
                 device='cpu', # where the model runs
                 guide=None, # unconditional models: a weaker network to guide away from (autoguidance)
+                interval:tuple=None, # (lo, hi): guide only where lo <= log-SNR <= hi; None: at every step
                ) -> torch.Tensor:
     "Sample one image per seed in batches, guided towards `cond` or away from `guide` if given; returns them on the CPU."
     fn, d = get_sampler(sampler), model.cfg.resolution
     def net(i):
-        if cond is not None: return guided(model, cond[i:i + batch_size], guidance)
-        return autoguided(model, guide, guidance) if guide is not None else model
+        if cond is not None: return guided(model, cond[i:i + batch_size], guidance, interval)
+        return autoguided(model, guide, guidance, interval) if guide is not None else model
     return torch.cat([fn(net(i), seeds[i:i + batch_size], (model.cfg.in_channels, d, d), schedule, steps, device=device).cpu()
                       for i in range(0, len(seeds), batch_size)])
 
@@ -523,6 +538,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     a = sample_parser().parse_args(argv)
     if a.num_images < 1 or a.steps < 1 or a.batch_size < 1: raise ValueError('--num-images, --steps and --batch-size must be at least 1')
     _finite('--guidance', a.guidance)
+    _check_interval(a.guidance_interval, a.guidance)
     if not Path(a.source).exists(): raise ValueError(f'{a.source} does not exist')
     out = Path(a.out)
     grid = _is_grid(out)
@@ -534,7 +550,8 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     guide = sampling_guide(a.source, a.guide, a.guidance, model, sched_name, conditional=cond is not None)
     d = model.cfg.resolution
     images = draw_images(model.to(device), seeds, get_schedule(sched_name, d), a.steps, a.sampler,
-                         None if cond is None else cond.to(device), a.guidance, a.batch_size, device, guide and guide.to(device))
+                         None if cond is None else cond.to(device), a.guidance, a.batch_size, device, guide and guide.to(device),
+                         a.guidance_interval)
     if grid:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda tmp: image_grid(images, ncols=min(8, len(images))).save(tmp, format=GRID_FORMATS[out.suffix.lower()]))
@@ -543,6 +560,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
         for s, im in zip(seeds, to_uint8(images)): Image.fromarray(im).save(out / f'seed-{s:06d}.png')
     print(f'{len(images)} images ({d} px, {a.steps} {a.sampler} steps, seeds {seeds[0]}..{seeds[-1]}'
           + (f', guidance {a.guidance}' if cond is not None else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+          + (_interval_text(a.guidance_interval) if cond is not None or guide else '')
           + (', trained weights' if a.no_ema else '') + f') -> {out}')
     return out
 
@@ -558,6 +576,7 @@ def fid_parser() -> argparse.ArgumentParser:
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
     p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): class-conditional models towards the class (image k gets class k mod the number of classes); unconditional ones away from --guide')
     p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
+    p.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
@@ -583,6 +602,7 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
     if a.num_images < 2: raise ValueError(f'--num-images must be at least 2 (FID compares covariances), got {a.num_images}')
     if a.steps < 1 or a.batch_size < 1: raise ValueError('--steps and --batch-size must be at least 1')
     _finite('--guidance', a.guidance)
+    _check_interval(a.guidance_interval, a.guidance)
     src = Path(a.source)
     if not src.exists(): raise ValueError(f'{src} does not exist')
     if a.ref != 'openmoji' and not Path(a.ref).is_dir(): raise ValueError(f'reference folder {a.ref} does not exist')
@@ -601,8 +621,9 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
         seeds = list(range(a.seed, a.seed + a.num_images))[rank::world]         # under torchrun, each process draws its share
         labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
         images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device,
-                             guide and guide.to(device))
-        how = f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+                             guide and guide.to(device), a.guidance_interval)
+        how = (f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+               + (_interval_text(a.guidance_interval) if nc or guide else ''))
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
         d, images, how = a.resolution, load_image_files(src, a.resolution)[rank::world], f'images from {src}'

@@ -31,7 +31,7 @@ from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 
 # %% ../nbs/14_experiments.ipynb #e14a0006
 BASE = dict(preset='tiny32', arch={}, schedule='shifted', noise_d=64, sampler='ancestral', sample_steps=100, batch_size=32, lr=2e-3, warmup_steps=100,
-            ema_decay=0.999, precision='fp32', text='', guidance=1., holdout=0)
+            ema_decay=0.999, precision='fp32', text='', guidance=1., guidance_interval=None, holdout=0)
 TEXT_ARMS = {'': 'unconditional', 'pooled': 'the sentence vector added to the noise embedding',
              'cross': 'the same, plus cross-attention to the token embeddings'}
 TEXT_ENCODER = 'minilm'                              # the encoder of text arms
@@ -40,7 +40,7 @@ TEXT_ENCODER = 'minilm'                              # the encoder of text arms
 class Arm:
     "One configuration of an experiment: a name and the options it changes."
     name:str # short name, used in tables and file names
-    options:dict=field(default_factory=dict) # overrides of the experiment's base (preset, arch, schedule, noise_d, sampler, sample_steps, text, guidance, holdout, TrainConfig fields)
+    options:dict=field(default_factory=dict) # overrides of the experiment's base (preset, arch, schedule, noise_d, sampler, sample_steps, text, guidance, guidance_interval, holdout, TrainConfig fields)
 
 @dataclass
 class Experiment:
@@ -66,6 +66,8 @@ def arm_options(exp:Experiment, # the experiment
     if opts['text'] not in TEXT_ARMS: raise ValueError(f"arm {arm.name!r} of {exp.name!r}: text must be one of {', '.join(map(repr, TEXT_ARMS))}, got {opts['text']!r}")
     if opts['guidance'] != 1 and not (opts['text'] or opts.get('guide_step')):
         raise ValueError(f"arm {arm.name!r} of {exp.name!r}: guidance needs a caption (text) or a guide (guide_step)")
+    if opts['guidance_interval'] is not None and opts['guidance'] == 1:
+        raise ValueError(f"arm {arm.name!r} of {exp.name!r}: a guidance_interval needs guidance other than 1")
     return opts
 
 def arm_model_config(opts:dict, # an arm's options
@@ -112,7 +114,7 @@ def git_commit() -> str:
     return head.stdout.strip() + ('+changes' if git('status', '--porcelain', '--untracked-files=no').stdout.strip() else '')
 
 # %% ../nbs/14_experiments.ipynb #e14a000c
-SAMPLING_OPTIONS = ('sampler', 'sample_steps', 'guidance', 'guide_step')    # arms that differ only in these share one trained network
+SAMPLING_OPTIONS = ('sampler', 'sample_steps', 'guidance', 'guidance_interval', 'guide_step')    # arms that differ only in these share one trained network
 
 def arm_schedule(opts:dict, # an arm's options
                  d:int, # image side
@@ -251,7 +253,8 @@ def score_arm(model, # the trained (EMA) network
         cond = text_encoder()([data.captions[g] for g in prompt_images], tokens=opts['text'] == 'cross')
     t0 = time.perf_counter()
     images = draw_images(model, list(range(n)), arm_schedule(opts, d), opts['sample_steps'], opts['sampler'], cond=cond,
-                         guidance=opts['guidance'], batch_size=100, device=device, guide=guide)
+                         guidance=opts['guidance'], batch_size=100, device=device, guide=guide,
+                         interval=opts['guidance_interval'])
     sample_s = time.perf_counter() - t0
     mu, sigma = feature_stats(features(images))
     if opts['text']:
@@ -484,6 +487,13 @@ EXPERIMENTS = {e.name: e for e in [
                 Arm('step 500, w 3', dict(guide_step=500, guidance=3.)), Arm('step 250, w 2', dict(guide_step=250, guidance=2.)),
                 Arm('step 1000, w 2', dict(guide_step=1000, guidance=2.))],
                base=dict(sample_steps=25, precision='bf16', weighting='sigmoid'), images=96_000, n_fid=500),
+    Experiment('guidance_interval32', "At the main job's budget, does autoguidance limited to an interval of log-SNR (Kynkäänniemi et al. 2024) "
+               'score a better FID than autoguidance at every step, and with which interval and weight?',
+               [Arm('w 3, -3.4..5', dict(guidance=3., guidance_interval=[-3.4, 5.])), Arm('w 2, everywhere', dict(guidance=2.)),
+                Arm('w 2, -3.4..5', dict(guidance=2., guidance_interval=[-3.4, 5.])), Arm('w 3, -3.4..2.5', dict(guidance=3., guidance_interval=[-3.4, 2.5])),
+                Arm('w 4, -3.4..2.5', dict(guidance=4., guidance_interval=[-3.4, 2.5])), Arm('w 3, above -3.4', dict(guidance=3., guidance_interval=[-3.4, 100.])),
+                Arm('w 4, -3.4..5', dict(guidance=4., guidance_interval=[-3.4, 5.]))],
+               base=dict(sample_steps=25, precision='bf16', weighting='sigmoid', guide_step=500), images=96_000, n_fid=500),
 ]}
 
 # %% ../nbs/14_experiments.ipynb #e14a003d

@@ -90,18 +90,30 @@ def gaussian_denoiser(mu:float, # mean of every pixel of the data
     return model
 
 # %% ../nbs/08_sampling.ipynb #eceef796
-def _extrapolate(v_from, v_to, scale):
-    "v_from() + scale (v_to() - v_from()), evaluating only what `scale` needs (0: v_from alone, 1: v_to alone)."
-    if scale == 1: return v_to()
+def _in_interval(logsnr, interval):
+    "Which images of the batch have their log-SNR in `interval` (lo, hi), or None when `interval` is None (every one)."
+    if interval is None: return None
+    lo, hi = interval
+    return (logsnr >= lo) & (logsnr <= hi)
+
+def _extrapolate(v_from, v_to, scale, inside=None):
+    "v_from() + scale (v_to() - v_from()) for the images `inside` (a mask; None: all), v_to() for the others, evaluating only what is needed."
+    everywhere = inside is None or bool(inside.all())
+    if scale == 1 or not (everywhere or inside.any()): return v_to()
     v_0 = v_from()
-    return v_0 if scale == 0 else v_0 + scale * (v_to() - v_0)
+    if scale == 0 and everywhere: return v_0
+    v_1 = v_to()
+    v = v_0 + scale * (v_1 - v_0)
+    return v if everywhere else torch.where(inside.view(-1, *[1] * (v.dim() - 1)), v, v_1)
 
 def guided(model, # network called as model(z, logsnr, cond); cond=None means unconditional
            cond, # one condition per image (class labels or text embeddings)
            scale:float=1., # guidance weight w: 0 unconditional, 1 conditional, > 1 guided
+           interval:tuple=None, # (lo, hi): guide only where lo <= log-SNR <= hi, elsewhere the conditional model alone; None: everywhere
           ):
     "A model function (z, logsnr) -> v for the samplers, with classifier-free guidance towards `cond`."
-    def f(z, logsnr, **kw): return _extrapolate(lambda: model(z, logsnr, None, **kw), lambda: model(z, logsnr, cond, **kw), scale)
+    def f(z, logsnr, **kw):
+        return _extrapolate(lambda: model(z, logsnr, None, **kw), lambda: model(z, logsnr, cond, **kw), scale, _in_interval(logsnr, interval))
     f.self_cond = getattr(model, 'self_cond', False)                    # passed on to the samplers
     return f
 
@@ -109,9 +121,11 @@ def guided(model, # network called as model(z, logsnr, cond); cond=None means un
 def autoguided(model, # network to sample, called as model(z, logsnr) -> v
                guide, # a weaker version of it (smaller, or earlier in training), called the same way
                scale:float=1., # guidance weight w: 0 the guide, 1 the model, > 1 extrapolated away from the guide
+               interval:tuple=None, # (lo, hi): guide only where lo <= log-SNR <= hi, elsewhere the model alone; None: everywhere
               ):
     "A model function (z, logsnr) -> v for the samplers that extrapolates from a weaker `guide` towards `model` (autoguidance)."
     def call(net, z, logsnr, kw): return net(z, logsnr, **kw) if getattr(net, 'self_cond', False) else net(z, logsnr)
-    def f(z, logsnr, **kw): return _extrapolate(lambda: call(guide, z, logsnr, kw), lambda: call(model, z, logsnr, kw), scale)
+    def f(z, logsnr, **kw):
+        return _extrapolate(lambda: call(guide, z, logsnr, kw), lambda: call(model, z, logsnr, kw), scale, _in_interval(logsnr, interval))
     f.self_cond = getattr(model, 'self_cond', False) or getattr(guide, 'self_cond', False)   # either one may read the last estimate
     return f
