@@ -4,9 +4,10 @@
 # runs/. The recipe is the one the experiments of notebook 14 selected: bf16 autocast (more steps in the same time),
 # the sigmoid loss weighting, the shifted schedule, a constant learning rate of 2e-3, the warmed-up EMA, 25 ancestral
 # sampler steps for the grid, and autoguidance: the checkpoint of step 500 is kept, and its EMA network, a weaker
-# version of the final one, guides it with weight 2 (`simple-diffusion sample` and `fid` do the same with --guidance 2).
+# version of the final one, guides it with weight 3 at the steps whose log-SNR lies between -3.4 and 5
+# (`simple-diffusion sample` and `fid` do the same with --guidance 3 --guidance-interval -3.4 5).
 # Extra options go to `simple-diffusion train` (see `simple-diffusion train --help`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 exec .venv/bin/simple-diffusion train --data openmoji --preset tiny32 --steps 3000 --batch-size 32 --precision bf16 --weighting sigmoid \
-    --sample-every 500 --sample-steps 25 --guide-step 500 --guidance 2 --out runs "$@"
+    --sample-every 500 --sample-steps 25 --guide-step 500 --guidance 3 --guidance-interval -3.4 5 --out runs "$@"

@@ -25,7 +25,9 @@ def main():
     run, = set(runs.iterdir()) - before
     summary, config = (json.loads((run / f).read_text()) for f in ('summary.json', 'config.json'))
     guidance = config['options'].get('guidance', 1.)                  # sampled as the run's grid is: guided by its kept checkpoint
+    interval = config['options'].get('guidance_interval')              # and only in its interval of log-SNR, if it has one
     fid_args = [str(run), '--num-images', str(a.num_images), '--steps', str(a.fid_steps), '--ref', 'openmoji'] + (['--guidance', f'{guidance:g}'] if guidance != 1 else [])
+    if interval: fid_args += ['--guidance-interval', *(f'{x:g}' for x in interval)]
     t1 = time.perf_counter()
     score = fid_command(fid_args)
     fid_s = time.perf_counter() - t1
@@ -33,7 +35,8 @@ def main():
                   device=machine('cpu'), job_s=round(job_s, 1), train_s=summary['train_s'], img_per_s=summary['img_per_s'],
                   steps=summary['steps_this_session'], images_seen=summary['steps_this_session'] * config['options']['batch_size'],
                   grid_sample_s=summary['sample_s'], fid=round(score, 2), n_fid=a.num_images, fid_sampler=f'ancestral, {a.fid_steps} steps'
-                  + (f", guidance {guidance:g} away from the EMA of step {config['options']['guide_step']}" if guidance != 1 else ''),
+                  + (f", guidance {guidance:g} away from the EMA of step {config['options']['guide_step']}" if guidance != 1 else '')
+                  + (f', at log-SNR {interval[0]:g} to {interval[1]:g}' if interval else ''),
                   fid_s=round(fid_s, 1), reference='openmoji: 1860 images at 32 px', options=config['options'])
     (ROOT / 'nbs' / 'results' / 'main_job.json').write_text(json.dumps(record, indent=1))
     shutil.copyfile(run / 'samples.png', ROOT / 'nbs' / 'images' / 'main_job_grid.png')

@@ -48,11 +48,11 @@ def test_cli_help_documents_every_option():
     out = subprocess.run([str(exe), 'train', '--help'], capture_output=True, text=True)
     assert out.returncode == 0
     for opt in ['--data', '--preset', '--resolution', '--schedule', '--steps', '--batch-size', '--micro-batch', '--lr', '--seed', '--out',
-                '--resume', '--precision', '--compile', '--ckpt-every', '--sample-every', '--num-samples', '--sample-steps', '--guide-step', '--guidance']:
+                '--resume', '--precision', '--compile', '--ckpt-every', '--sample-every', '--num-samples', '--sample-steps', '--guide-step', '--guidance', '--guidance-interval']:
         assert opt in out.stdout, opt
     out = subprocess.run([str(exe), 'sample', '--help'], capture_output=True, text=True)
     assert out.returncode == 0
-    for opt in ['source', '--num-images', '--seed', '--steps', '--batch-size', '--out', '--guidance', '--guide']: assert opt in out.stdout, opt
+    for opt in ['source', '--num-images', '--seed', '--steps', '--batch-size', '--out', '--guidance', '--guide', '--guidance-interval']: assert opt in out.stdout, opt
 
 def test_cli_refuses_unknown_preset_before_work(tmp_path):
     exe = Path(sys.executable).parent / 'simple-diffusion'
