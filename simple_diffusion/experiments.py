@@ -550,5 +550,6 @@ def miniature(exp:Experiment, # the experiment to shrink
     held = {'holdout': 4} if exp.base.get('holdout') else {}             # loss curves on 4 held-out glyphs
     shrink = lambda a: dataclasses.replace(a, options={**a.options, 'guide_step': 1}) if a.options.get('guide_step') else a   # guides: after step 1
     small = dataclasses.replace(exp, name=f'{exp.name}-miniature', arms=[shrink(a) for a in exp.arms[:arms]], images=8, seconds=0., seeds=exp.seeds[:1], n_fid=4,
-                                base={**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4, **held})
+                                base={**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4, **held,
+                                      **({'guide_step': 1} if exp.base.get('guide_step') else {})})
     return run_experiment(small, Path(folder) / 'results', ref=str(glyph_folder(Path(folder) / 'ref', d)), features=features, command=f'miniature({exp.name!r})')
