@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['RESUME_MAY_CHANGE', 'RECIPES', 'GRID_FORMATS', 'COMMANDS', 'new_run_dir', 'read_json', 'resolve_device',
            'save_weights', 'load_weights', 'exported_step', 'add_data_options', 'add_conditioning_options',
-           'add_optimization_options', 'add_run_options', 'train_parser', 'parse_train_args', 'given_options',
-           'resume_options', 'init_distributed', 'training_data', 'train_command', 'sample_parser', 'load_for_sampling',
-           'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions', 'sample_command', 'fid_parser',
-           'load_image_files', 'fid_command', 'main']
+           'add_optimization_options', 'add_interval_option', 'add_run_options', 'train_parser', 'parse_train_args',
+           'given_options', 'resume_options', 'init_distributed', 'training_data', 'train_command', 'sample_parser',
+           'load_for_sampling', 'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions', 'sample_command',
+           'fid_parser', 'load_image_files', 'fid_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, math, os, sys, time, warnings
@@ -152,6 +152,13 @@ def add_optimization_options(p:argparse.ArgumentParser, # the parser to extend
 RESUME_MAY_CHANGE = ('steps', 'max_seconds', 'device', 'num_workers', 'no_progress', 'keep_ckpts', 'ckpt_every', 'log_every',
                      'sample_every', 'num_samples', 'sample_steps', 'guidance', 'guidance_interval', 'micro_batch', 'precision', 'compile', 'skip_bad_images')
 
+def add_interval_option(p, # a parser or argument group
+                        what:str='', # what is guided, e.g. 'the final grid' ('': the samples)
+                       ):
+    "The --guidance-interval option of `train`, `sample` and `fid`."
+    p.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'),
+                   help=f"guide {what + ' ' if what else ''}only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)")
+
 def add_run_options(p:argparse.ArgumentParser, # the parser to extend
                    ):
     "Options of the run itself: budget, checkpoints, logs, samples, output folder, resume, device, workers."
@@ -166,7 +173,7 @@ def add_run_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--num-samples', type=int, default=64, help='images in the final sample grid')
     g.add_argument('--sample-steps', type=int, default=100, help='ancestral sampler steps for the final grid')
     g.add_argument('--guidance', type=float, default=1., help='guidance weight of the final grid (1: none): classifier-free for conditional runs, from the --guide-step checkpoint for unconditional ones')
-    g.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide the final grid only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
+    add_interval_option(g, 'the final grid')
     g.add_argument('--out', default='runs', help='parent folder of new run directories')
     g.add_argument('--resume', default=None, metavar='RUN_DIR', help='continue the run in RUN_DIR from its readable checkpoint of highest step, with its saved options; '
                    f"only {', '.join('--' + k.replace('_', '-') for k in RESUME_MAY_CHANGE)} may be given anew")
@@ -421,7 +428,7 @@ def sample_parser() -> argparse.ArgumentParser:
     p.add_argument('--prompt', action='append', default=None, help='text-conditional models: the caption to draw (repeat for several; image k gets prompt k mod their number)')
     p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): classifier-free for conditional models (0: unconditional); for unconditional ones, away from --guide')
     p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
-    p.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
+    add_interval_option(p)
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass (does not change the images)')
     p.add_argument('--out', default='samples.png', help=f"an image file for a grid ({', '.join(sorted(GRID_FORMATS))}), or a folder for one PNG per image")
     p.add_argument('--no-ema', action='store_true', help='use the trained weights, not their EMA (from a run directory\'s newest checkpoint, or a .pt checkpoint)')
@@ -576,7 +583,7 @@ def fid_parser() -> argparse.ArgumentParser:
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
     p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): class-conditional models towards the class (image k gets class k mod the number of classes); unconditional ones away from --guide')
     p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
-    p.add_argument('--guidance-interval', type=float, nargs=2, default=None, metavar=('LO', 'HI'), help='guide only where LO <= log-SNR <= HI (e.g. -3.4 5), the network alone elsewhere (default: at every step)')
+    add_interval_option(p)
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')

@@ -548,8 +548,8 @@ def miniature(exp:Experiment, # the experiment to shrink
     "Run the first `arms` arms of `exp` at toy scale (2 steps of 4 images, guides from step 1, 4 samples of 2 steps, FID against 16 glyphs): its code path, in seconds."
     d = arm_model_config(arm_options(exp, exp.arms[0])).resolution
     held = {'holdout': 4} if exp.base.get('holdout') else {}             # loss curves on 4 held-out glyphs
-    shrink = lambda a: dataclasses.replace(a, options={**a.options, 'guide_step': 1}) if a.options.get('guide_step') else a   # guides: after step 1
-    small = dataclasses.replace(exp, name=f'{exp.name}-miniature', arms=[shrink(a) for a in exp.arms[:arms]], images=8, seconds=0., seeds=exp.seeds[:1], n_fid=4,
-                                base={**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4, **held,
-                                      **({'guide_step': 1} if exp.base.get('guide_step') else {})})
+    guides_at_1 = lambda o: {**o, 'guide_step': 1} if o.get('guide_step') else o      # guides (in an arm or the base): after step 1
+    small = dataclasses.replace(exp, name=f'{exp.name}-miniature', arms=[dataclasses.replace(a, options=guides_at_1(a.options)) for a in exp.arms[:arms]],
+                                images=8, seconds=0., seeds=exp.seeds[:1], n_fid=4,
+                                base=guides_at_1({**exp.base, 'sample_steps': 2, 'warmup_steps': 1, 'batch_size': 4, **held}))
     return run_experiment(small, Path(folder) / 'results', ref=str(glyph_folder(Path(folder) / 'ref', d)), features=features, command=f'miniature({exp.name!r})')
