@@ -1,8 +1,10 @@
 """Record the main job once: run `bash scripts/main_job.sh` (timed), score its EMA weights by FID (N = 1000 generated
 images against all OpenMoji glyphs at 32 px), and write nbs/results/main_job.json (with the commands, commit and
-machine) and its grid as nbs/images/main_job_grid.png, which the README and notebook 14 show.
+machine) and its grid as nbs/images/main_job_grid.png, which the README and notebook 14 show. --name records a run on
+another machine beside it (nbs/results/NAME.json, nbs/images/NAME_grid.png).
 
-    python scripts/record_main_job.py --fid-steps 50
+    python scripts/record_main_job.py --fid-steps 25
+    python scripts/record_main_job.py --fid-steps 25 --name main_job_epyc
 """
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
@@ -15,6 +17,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--fid-steps', type=int, required=True, help='sampler steps for the FID samples')
     p.add_argument('--num-images', type=int, default=1000, help='generated images for the FID')
+    p.add_argument('--name', default='main_job', help='the record: nbs/results/NAME.json and nbs/images/NAME_grid.png')
     a = p.parse_args()
     commit = git_commit()
     runs = ROOT / 'runs'
@@ -38,8 +41,8 @@ def main():
                   + (f", guidance {guidance:g} away from the EMA of step {config['options']['guide_step']}" if guidance != 1 else '')
                   + (f', at log-SNR {interval[0]:g} to {interval[1]:g}' if interval else ''),
                   fid_s=round(fid_s, 1), reference='openmoji: 1860 images at 32 px', options=config['options'])
-    (ROOT / 'nbs' / 'results' / 'main_job.json').write_text(json.dumps(record, indent=1))
-    shutil.copyfile(run / 'samples.png', ROOT / 'nbs' / 'images' / 'main_job_grid.png')
+    (ROOT / 'nbs' / 'results' / f'{a.name}.json').write_text(json.dumps(record, indent=1))
+    shutil.copyfile(run / 'samples.png', ROOT / 'nbs' / 'images' / f'{a.name}_grid.png')
     print(json.dumps({k: v for k, v in record.items() if k != 'options'}, indent=1))
 
 if __name__ == '__main__': main()

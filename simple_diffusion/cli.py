@@ -22,7 +22,7 @@ from .data import OpenMoji, ImageFolder, CorruptImageError, image_grid, to_uint8
 from .schedules import get_schedule, SCHEDULES
 from .unet import UNet, UNetConfig
 from .presets import PRESETS, get_preset, build_model, check_image_size, config_from_dict
-from .sampling import sample_ancestral, get_sampler, guided, autoguided, SAMPLERS
+from .sampling import sample_ancestral, get_sampler, guided, autoguided, conditioned, SAMPLERS
 from .losses import WEIGHTINGS, multiscale_fits
 from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
@@ -503,14 +503,16 @@ def draw_images(model, # network (conditional or not)
                 guidance:float=1., # guidance weight when `cond` or `guide` is given
                 batch_size:int=64, # images per forward pass (does not change the images)
                 device='cpu', # where the model runs
-                guide=None, # unconditional models: a weaker network to guide away from (autoguidance)
+                guide=None, # a weaker network to guide away from (autoguidance), given the same condition as `model`
                 interval:tuple=None, # (lo, hi): guide only where lo <= log-SNR <= hi; None: at every step
                ) -> torch.Tensor:
-    "Sample one image per seed in batches, guided towards `cond` or away from `guide` if given; returns them on the CPU."
+    "Sample one image per seed in batches, guided away from `guide` if given, else towards `cond` if given; returns them on the CPU."
     fn, d = get_sampler(sampler), model.cfg.resolution
     def net(i):
-        if cond is not None: return guided(model, cond[i:i + batch_size], guidance, interval)
-        return autoguided(model, guide, guidance, interval) if guide is not None else model
+        c = None if cond is None else cond[i:i + batch_size]
+        if guide is not None and c is not None: return autoguided(conditioned(model, c), conditioned(guide, c), guidance, interval)
+        if guide is not None: return autoguided(model, guide, guidance, interval)
+        return guided(model, c, guidance, interval) if c is not None else model
     return torch.cat([fn(net(i), seeds[i:i + batch_size], (model.cfg.in_channels, d, d), schedule, steps, device=device).cpu()
                       for i in range(0, len(seeds), batch_size)])
 

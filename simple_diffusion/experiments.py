@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'CURVE_T', 'CURVE_POINTS', 'TINY128', 'BASE128',
            'EXPERIMENTS', 'Arm', 'Experiment', 'arm_options', 'arm_model_config', 'arm_train_config',
-           'train_step_flops', 'machine', 'git_commit', 'arm_schedule', 'text_encoder', 'heldout_split', 'arm_data',
-           'fixed_loss', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm', 'run_arm', 'recorded_run',
-           'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs', 'show_curves',
-           'miniature']
+           'train_step_flops', 'cpu_name', 'machine', 'git_commit', 'arm_schedule', 'text_encoder', 'heldout_split',
+           'arm_data', 'fixed_loss', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm', 'run_arm',
+           'recorded_run', 'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs',
+           'show_curves', 'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
 import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, tempfile, time
@@ -101,10 +101,16 @@ def train_step_flops(model:torch.nn.Module, # the network (a copy is measured; t
     with FlopCounterMode(display=False) as counter: diffusion_loss(net, x, schedule, cond=cond, self_cond=sc).backward()
     return counter.get_total_flops()
 
+def cpu_name() -> str:
+    "The CPU's architecture, with its model name where the system reports one (Linux's /proc/cpuinfo)."
+    try: models = [l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')]
+    except OSError: models = []
+    return f'{platform.machine()} CPU' + (f' ({models[0]})' if models else '')
+
 def machine(device) -> str:
     "The device in words, for a results file."
     if torch.device(device).type == 'cuda': return torch.cuda.get_device_name(device)
-    return f'{platform.machine()} CPU, {torch.get_num_threads()} threads'
+    return f'{cpu_name()}, {torch.get_num_threads()} threads'
 
 def git_commit() -> str:
     "The repository's commit, with '+changes' if the working tree differs from it ('unknown' outside a repository)."
@@ -243,9 +249,9 @@ def score_arm(model, # the trained (EMA) network
               features, # the feature extractor of the reference statistics
               device='cpu', # where to sample
               grid:Path=None, # where to save a grid of the first 64 samples
-              guide=None, # unconditional arms: the weaker network to guide away from, with weight `opts['guidance']`
+              guide=None, # the weaker network to guide away from, with weight `opts['guidance']` (text arms: given the same caption)
              ) -> dict:
-    "Sample `n` images with the arm's sampler (text arms: from captions; others guided away from `guide` if given) and score them by FID against `ref` (text arms: also by caption retrieval)."
+    "Sample `n` images with the arm's sampler (text arms: from captions) guided away from `guide` if given, and score them by FID against `ref` (text arms: also by caption retrieval)."
     d, cond, scores = model.cfg.resolution, None, {}
     if opts['text']:
         data = OpenMoji(d)
@@ -494,6 +500,11 @@ EXPERIMENTS = {e.name: e for e in [
                 Arm('w 4, -3.4..2.5', dict(guidance=4., guidance_interval=[-3.4, 2.5])), Arm('w 3, above -3.4', dict(guidance=3., guidance_interval=[-3.4, 100.])),
                 Arm('w 4, -3.4..5', dict(guidance=4., guidance_interval=[-3.4, 5.]))],
                base=dict(sample_steps=25, precision='bf16', weighting='sigmoid', guide_step=500), images=96_000, n_fid=500),
+    Experiment('caption_autoguidance32', "At the main job's budget, does a caption-conditional tiny32 score a better FID guided away from its own "
+               'EMA network of step 500 given the same caption (autoguidance) than guided towards the caption (classifier-free guidance)?',
+               [Arm('auto w 3, -3.4..5', dict(guide_step=500, guidance_interval=[-3.4, 5.])), Arm('CFG w 3'),
+                Arm('CFG w 3, -3.4..5', dict(guidance_interval=[-3.4, 5.])), Arm('auto w 2', dict(guide_step=500, guidance=2.))],
+               base=dict(text='pooled', guidance=3., sample_steps=25, precision='bf16', weighting='sigmoid'), images=96_000, n_fid=500),
 ]}
 
 # %% ../nbs/14_experiments.ipynb #e14a003d
