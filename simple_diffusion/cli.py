@@ -7,8 +7,8 @@ __all__ = ['RESUME_MAY_CHANGE', 'RECIPES', 'GRID_FORMATS', 'COMMANDS', 'new_run_
            'save_weights', 'load_weights', 'exported_step', 'add_data_options', 'add_conditioning_options',
            'add_optimization_options', 'add_interval_option', 'add_run_options', 'train_parser', 'parse_train_args',
            'given_options', 'resume_options', 'init_distributed', 'training_data', 'train_command', 'sample_parser',
-           'load_for_sampling', 'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions', 'sample_command',
-           'fid_parser', 'load_image_files', 'fid_command', 'main']
+           'load_for_sampling', 'condition_of', 'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions',
+           'sample_command', 'fid_parser', 'load_image_files', 'fid_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, math, os, sys, time, warnings
@@ -426,8 +426,8 @@ def sample_parser() -> argparse.ArgumentParser:
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help="'ancestral' (the paper's) or 'ddim' (deterministic)")
     p.add_argument('--class', dest='label', type=int, default=None, help='class-conditional models: the class of every image (default: image k gets class k mod the number of classes)')
     p.add_argument('--prompt', action='append', default=None, help='text-conditional models: the caption to draw (repeat for several; image k gets prompt k mod their number)')
-    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): classifier-free for conditional models (0: unconditional); for unconditional ones, away from --guide')
-    p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
+    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): away from --guide if given; else classifier-free for conditional models (0: unconditional), away from the run\'s --guide-step checkpoint for unconditional ones')
+    p.add_argument('--guide', default=None, help='a weaker network to guide away from (autoguidance), given the same condition (a checkpoint, .safetensors, or a run directory for its --guide-step checkpoint; unconditional models default to the run\'s)')
     add_interval_option(p)
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass (does not change the images)')
     p.add_argument('--out', default='samples.png', help=f"an image file for a grid ({', '.join(sorted(GRID_FORMATS))}), or a folder for one PNG per image")
@@ -459,9 +459,19 @@ def load_for_sampling(source:Path, # run directory, .safetensors or .pt
     return model.eval(), state['meta']['schedule'], state['meta'].get('text_encoder')
 
 # %% ../nbs/10_cli.ipynb #3ad64bd8
+def condition_of(model, # a network
+                 encoder=None, # its text encoder's name, if text-conditional
+                ) -> str:
+    "What `model` is conditioned on, in words: nothing, classes, or text from an encoder (pooled, or its tokens)."
+    c = model.cfg
+    if c.num_classes: return f'{c.num_classes} classes'
+    if c.text_dim: return f"{encoder or 'a text encoder'}'s {'tokens' if c.cross_attention else 'sentence vectors'}"
+    return 'no condition'
+
 def load_guide(source, # a checkpoint (.pt), exported weights (.safetensors), or a run directory (its --guide-step checkpoint)
                model, # the network it will guide
                schedule:str, # that network's noise schedule
+               encoder:str=None, # that network's text encoder, if text-conditional
               ):
     "The EMA network at `source`, to guide `model` away from (autoguidance); a ValueError if there is none or it does not match."
     source = Path(source)
@@ -470,8 +480,10 @@ def load_guide(source, # a checkpoint (.pt), exported weights (.safetensors), or
         if not step: raise ValueError(f'{source} kept no guide: train with --guide-step, or name one with --guide')
         source = source / 'checkpoints' / f'ckpt-{step:08d}.pt'
         if not source.exists(): raise ValueError(f'{source}, the checkpoint kept with --guide-step, does not exist (yet)')
-    guide, sched, encoder = load_for_sampling(source)
-    if guide.cfg.num_classes or encoder: raise ValueError(f'{source} is a conditional network; the guide of an unconditional one must be unconditional too')
+    guide, sched, guide_encoder = load_for_sampling(source)
+    if condition_of(guide, guide_encoder) != condition_of(model, encoder):
+        raise ValueError(f'{source} is conditioned on {condition_of(guide, guide_encoder)}, the network it would guide on '
+                         f'{condition_of(model, encoder)}: a guide must take the same condition')
     if (guide.cfg.resolution, guide.cfg.in_channels, sched) != (model.cfg.resolution, model.cfg.in_channels, schedule):
         raise ValueError(f'{source} draws {guide.cfg.resolution} px images with the {sched} schedule; the network it would guide, '
                          f'{model.cfg.resolution} px with the {schedule} schedule')
@@ -479,19 +491,19 @@ def load_guide(source, # a checkpoint (.pt), exported weights (.safetensors), or
     return guide
 
 def sampling_guide(source, # what is sampled: a run directory, exported weights or a checkpoint
-                   guide, # --guide: the weaker network's file, or None for the one the run kept
+                   guide, # --guide: the weaker network's file or run directory, or None
                    guidance:float, # --guidance
                    model, # the network sampled
                    schedule:str, # its noise schedule
-                   conditional:bool, # whether the samples have a condition (their guidance is then classifier-free)
+                   conditional:bool, # whether the samples have a condition (without --guide their guidance is classifier-free)
+                   encoder:str=None, # the network's text encoder, if text-conditional
                   ):
     "The network `sample` and `fid` guide away from, or None; a ValueError when the options ask for what cannot be done."
-    if guide and (conditional or guidance == 1):
-        raise ValueError('--guide is for unconditional models, with --guidance other than 1' + (' (this one is conditional)' if conditional else ''))
-    if conditional or guidance == 1: return None
+    if guide and guidance == 1: raise ValueError('--guide needs --guidance other than 1')
+    if guidance == 1 or (conditional and not guide): return None
     if guide is None and not Path(source).is_dir():
         raise ValueError('--guidance for an unconditional network needs a weaker one to guide away from: --guide, or a run trained with --guide-step')
-    return load_guide(guide or source, model, schedule)
+    return load_guide(guide or source, model, schedule, encoder)
 
 # %% ../nbs/10_cli.ipynb #980c75ef
 def draw_images(model, # network (conditional or not)
@@ -556,7 +568,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
     model, sched_name, text_encoder = load_for_sampling(a.source, ema=not a.no_ema)
     seeds = list(range(a.seed, a.seed + a.num_images))
     cond = sample_conditions(model, seeds, a.label, a.prompt, text_encoder)
-    guide = sampling_guide(a.source, a.guide, a.guidance, model, sched_name, conditional=cond is not None)
+    guide = sampling_guide(a.source, a.guide, a.guidance, model, sched_name, conditional=cond is not None, encoder=text_encoder)
     d = model.cfg.resolution
     images = draw_images(model.to(device), seeds, get_schedule(sched_name, d), a.steps, a.sampler,
                          None if cond is None else cond.to(device), a.guidance, a.batch_size, device, guide and guide.to(device),
@@ -568,7 +580,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
         out.mkdir(parents=True, exist_ok=True)
         for s, im in zip(seeds, to_uint8(images)): Image.fromarray(im).save(out / f'seed-{s:06d}.png')
     print(f'{len(images)} images ({d} px, {a.steps} {a.sampler} steps, seeds {seeds[0]}..{seeds[-1]}'
-          + (f', guidance {a.guidance}' if cond is not None else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+          + (f', guidance {a.guidance} away from {guide.source}' if guide else f', guidance {a.guidance}' if cond is not None else '')
           + (_interval_text(a.guidance_interval) if cond is not None or guide else '')
           + (', trained weights' if a.no_ema else '') + f') -> {out}')
     return out
@@ -583,8 +595,8 @@ def fid_parser() -> argparse.ArgumentParser:
     p.add_argument('--num-images', type=int, default=1000, help='generated images (FID is only comparable at the same N)')
     p.add_argument('--steps', type=int, default=100, help='sampler steps')
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
-    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): class-conditional models towards the class (image k gets class k mod the number of classes); unconditional ones away from --guide')
-    p.add_argument('--guide', default=None, help='unconditional models: the weaker network to guide away from (a checkpoint or .safetensors; default: the checkpoint a run kept with --guide-step)')
+    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): away from --guide if given; else class-conditional models towards the class (image k gets class k mod the number of classes), unconditional ones away from the run\'s --guide-step checkpoint')
+    p.add_argument('--guide', default=None, help='a weaker network to guide away from (autoguidance), given the same class (a checkpoint, .safetensors, or a run directory for its --guide-step checkpoint; unconditional models default to the run\'s)')
     add_interval_option(p)
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
@@ -631,7 +643,7 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
         labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
         images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device,
                              guide and guide.to(device), a.guidance_interval)
-        how = (f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance}' if nc else f', guidance {a.guidance} away from {guide.source}' if guide else '')
+        how = (f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance} away from {guide.source}' if guide else f', guidance {a.guidance}' if nc else '')
                + (_interval_text(a.guidance_interval) if nc or guide else ''))
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
