@@ -505,6 +505,11 @@ def sampling_guide(source, # what is sampled: a run directory, exported weights 
         raise ValueError('--guidance for an unconditional network needs a weaker one to guide away from: --guide, or a run trained with --guide-step')
     return load_guide(guide or source, model, schedule, encoder)
 
+def _guidance_text(guidance:float, guide, conditional:bool, interval) -> str:
+    "How `sample` and `fid` guided, for their report line: away from `guide`, towards the condition, or not at all."
+    if guide: return f', guidance {guidance} away from {guide.source}' + _interval_text(interval)
+    return f', guidance {guidance}' + _interval_text(interval) if conditional else ''
+
 # %% ../nbs/10_cli.ipynb #980c75ef
 def draw_images(model, # network (conditional or not)
                 seeds:list, # one seed per image
@@ -580,8 +585,7 @@ def sample_command(argv:list=None, # command-line arguments after `sample`
         out.mkdir(parents=True, exist_ok=True)
         for s, im in zip(seeds, to_uint8(images)): Image.fromarray(im).save(out / f'seed-{s:06d}.png')
     print(f'{len(images)} images ({d} px, {a.steps} {a.sampler} steps, seeds {seeds[0]}..{seeds[-1]}'
-          + (f', guidance {a.guidance} away from {guide.source}' if guide else f', guidance {a.guidance}' if cond is not None else '')
-          + (_interval_text(a.guidance_interval) if cond is not None or guide else '')
+          + _guidance_text(a.guidance, guide, cond is not None, a.guidance_interval)
           + (', trained weights' if a.no_ema else '') + f') -> {out}')
     return out
 
@@ -643,8 +647,7 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
         labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
         images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device,
                              guide and guide.to(device), a.guidance_interval)
-        how = (f'{a.sampler} sampler, {a.steps} steps' + (f', guidance {a.guidance} away from {guide.source}' if guide else f', guidance {a.guidance}' if nc else '')
-               + (_interval_text(a.guidance_interval) if nc or guide else ''))
+        how = f'{a.sampler} sampler, {a.steps} steps' + _guidance_text(a.guidance, guide, bool(nc), a.guidance_interval)
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
         d, images, how = a.resolution, load_image_files(src, a.resolution)[rank::world], f'images from {src}'
