@@ -136,6 +136,7 @@ def add_optimization_options(p:argparse.ArgumentParser, # the parser to extend
     g.add_argument('--batch-size', type=int, default=64, help='global batch: images per optimizer step over all processes')
     g.add_argument('--micro-batch', type=int, default=0, help='images per forward/backward pass per process, gradients accumulate (0: no split)')
     g.add_argument('--lr', type=float, default=2e-3, help='peak learning rate (AdamW)')
+    g.add_argument('--adam-beta2', type=float, default=0.999, help="AdamW's decay of its average of squared gradients (0.999: about 1,000 steps wide)")
     g.add_argument('--warmup-steps', type=int, default=100, help='linear learning-rate warm-up')
     g.add_argument('--lr-decay', default='none', choices=['none', 'cosine', 'linear'], help="after the warm-up: constant ('none'), or decay towards 0 at --steps")
     g.add_argument('--ema-decay', type=float, default=0.999, help='EMA decay (warmed up; the paper uses 0.9999 for long runs)')

@@ -36,6 +36,7 @@ class TrainConfig:
     batch_size:int=64 # global batch: images per optimizer step, over all processes
     micro_batch:int=0 # images per forward/backward pass on one process (0: the whole per-process batch)
     lr:float=2e-3 # peak learning rate (AdamW)
+    adam_beta2:float=0.999 # AdamW's decay of its second-moment average (about 1 / (1 - beta2) steps wide)
     warmup_steps:int=100 # linear learning-rate warm-up
     ema_decay:float=0.999 # EMA decay (warmed up, see `EMA`)
     ema_std:float=0. # > 0: a power-function EMA of this relative width (see `EMA`) instead of `ema_decay`
@@ -69,6 +70,7 @@ class TrainConfig:
         need(self.guide_step < self.steps, 'guide_step', f'below the {self.steps} steps of the run (0: none)')
         need(fin(self.lr) and self.lr > 0, 'lr', 'a positive number')
         need(fin(self.grad_clip) and self.grad_clip > 0, 'grad_clip', 'a positive number')
+        need(fin(self.adam_beta2) and 0 < self.adam_beta2 < 1, 'adam_beta2', 'in (0, 1)')
         need(fin(self.ema_decay) and 0 <= self.ema_decay < 1, 'ema_decay', 'in [0, 1)')
         need(fin(self.ema_std) and 0 <= self.ema_std <= 0.28, 'ema_std', 'in [0, 0.28] (0: the fixed decay)')
         need(fin(self.cond_drop) and 0 <= self.cond_drop <= 1, 'cond_drop', 'in [0, 1]')
@@ -437,7 +439,7 @@ def start_or_resume(model:torch.nn.Module, # the network, already on its device
     "(optimizer, EMA, first step): fresh, or restored from `resume` or the newest readable checkpoint in `run_dir`."
     ema, start = EMA(model, cfg.ema_decay, cfg.ema_std), 0
     if cfg.fsdp: shard_model(model); shard_model(ema.model)               # the EMA copied whole first: FSDP cannot be copied
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0., fused=any(_local(p).is_cuda for p in model.parameters()))   # fused: one kernel on a GPU
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.adam_beta2), weight_decay=0., fused=any(_local(p).is_cuda for p in model.parameters()))   # fused: one kernel on a GPU
     state = resume or (load_latest_checkpoint(Path(run_dir) / 'checkpoints') if run_dir else None)
     if state:
         check_resume(state, run_dir, cfg)
