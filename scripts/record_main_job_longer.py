@@ -1,11 +1,12 @@
 """How far does more training time take the main job? Train its recipe (`bash scripts/main_job.sh`) for several times its
-2,800 steps with no time cap, keep the checkpoints at 1, 2, 4, ... times 2,800 steps, and score the EMA weights of each
+2,800 steps with no time cap, keep the checkpoints at every multiple of 2,800 steps, and score the EMA weights of each
 as the main job is scored: FID with N = 1000 generated images (25 ancestral steps, guidance 3 away from the EMA of step
 500, at log-SNR -3.4 to 5) against all OpenMoji glyphs at 32 px. Writes nbs/results/main_job_longer.json (commands,
 commit, machine, and per checkpoint: steps, images, training seconds, FID) and one grid per checkpoint,
 nbs/images/main_job_longer_<steps>.png, which notebook 14 shows.
 
     python scripts/record_main_job_longer.py --times 4 --fid-steps 25
+    python scripts/record_main_job_longer.py --times 4 --fid-steps 25 --run runs/RUN   # score a run trained before
 """
 import argparse, json, shutil, subprocess
 from pathlib import Path
@@ -30,27 +31,32 @@ def training_seconds(metrics:list, # the run's metrics.jsonl records
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--times', type=int, default=4, help="train for this many times the main job's 2,800 steps (a power of 2)")
+    p.add_argument('--times', type=int, default=4, help="train for this many times the main job's 2,800 steps")
     p.add_argument('--fid-steps', type=int, required=True, help='sampler steps for the FID samples')
     p.add_argument('--num-images', type=int, default=1000, help='generated images for each FID')
+    p.add_argument('--run', default=None, help='score the kept checkpoints of a run this script trained before, instead of training one')
     a = p.parse_args()
-    if a.times < 2 or a.times & (a.times - 1): raise SystemExit(f'--times must be a power of 2 from 2, got {a.times}')
+    if a.times < 2: raise SystemExit(f'--times must be at least 2, got {a.times}')
     commit = git_commit()
     steps = MAIN_STEPS * a.times
-    scored = [MAIN_STEPS * 2 ** k for k in range(a.times.bit_length())]  # 1x, 2x, 4x, ... the main job's steps
-    runs = ROOT / 'runs'
-    before = set(runs.iterdir()) if runs.exists() else set()
-    train_args = ['--steps', str(steps), '--max-seconds', '0', '--ckpt-every', str(MAIN_STEPS), '--keep-ckpts', str(len(scored)),
+    train_args = ['--steps', str(steps), '--max-seconds', '0', '--ckpt-every', str(MAIN_STEPS), '--keep-ckpts', str(a.times),
                   '--sample-every', str(MAIN_STEPS)]
-    subprocess.run(['bash', 'scripts/main_job.sh', *train_args], cwd=ROOT, check=True)
-    run, = set(runs.iterdir()) - before
+    if a.run: run = Path(a.run).resolve()
+    else:
+        runs = ROOT / 'runs'
+        before = set(runs.iterdir()) if runs.exists() else set()
+        subprocess.run(['bash', 'scripts/main_job.sh', *train_args], cwd=ROOT, check=True)
+        run, = set(runs.iterdir()) - before
     config = json.loads((run / 'config.json').read_text())
     opts = config['options']
+    if opts['steps'] != steps: raise SystemExit(f"{run} trained {opts['steps']} steps, not the {steps} of --times {a.times}")
     metrics = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
     fid_opts = ['--num-images', str(a.num_images), '--steps', str(a.fid_steps), '--ref', 'openmoji', '--guide', str(run),
                 '--guidance', f"{opts['guidance']:g}", '--guidance-interval', *(f'{x:g}' for x in opts['guidance_interval'])]
+    kept = [s for s in range(MAIN_STEPS, steps + 1, MAIN_STEPS) if (run / 'checkpoints' / f'ckpt-{s:08d}.pt').exists()]
+    if len(kept) < a.times: print(f'scoring the checkpoints kept: steps {kept}', flush=True)
     points = []
-    for s in scored:
+    for s in kept:
         out = subprocess.run(['.venv/bin/simple-diffusion', 'fid', str(run / 'checkpoints' / f'ckpt-{s:08d}.pt'), *fid_opts],
                              cwd=ROOT, check=True, capture_output=True, text=True)
         print(out.stdout, end='', flush=True)

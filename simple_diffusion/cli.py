@@ -8,7 +8,7 @@ __all__ = ['RESUME_MAY_CHANGE', 'RECIPES', 'GRID_FORMATS', 'COMMANDS', 'new_run_
            'add_optimization_options', 'add_interval_option', 'add_run_options', 'train_parser', 'parse_train_args',
            'given_options', 'resume_options', 'init_distributed', 'training_data', 'train_command', 'sample_parser',
            'load_for_sampling', 'condition_of', 'load_guide', 'sampling_guide', 'draw_images', 'sample_conditions',
-           'sample_command', 'fid_parser', 'load_image_files', 'fid_command', 'main']
+           'sample_command', 'fid_parser', 'load_image_files', 'fid_prompts', 'fid_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #55a661a0
 import argparse, json, math, os, sys, time, warnings
@@ -24,7 +24,7 @@ from .unet import UNet, UNetConfig
 from .presets import PRESETS, get_preset, build_model, check_image_size, config_from_dict
 from .sampling import sample_ancestral, get_sampler, guided, autoguided, conditioned, SAMPLERS
 from .losses import WEIGHTINGS, multiscale_fits
-from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
+from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS, text_prompts
 from .data import IMAGE_EXTENSIONS, load_image, center_crop_resize, to_model_range
 from .imagenet import open_image_set, prepare_command
 import numpy as np
@@ -600,8 +600,9 @@ def fid_parser() -> argparse.ArgumentParser:
     p.add_argument('--num-images', type=int, default=1000, help='generated images (FID is only comparable at the same N)')
     p.add_argument('--steps', type=int, default=100, help='sampler steps')
     p.add_argument('--sampler', default='ancestral', choices=list(SAMPLERS), help='sampler')
-    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): away from --guide if given; else class-conditional models towards the class (image k gets class k mod the number of classes), unconditional ones away from the run\'s --guide-step checkpoint')
-    p.add_argument('--guide', default=None, help='a weaker network to guide away from (autoguidance), given the same class (a checkpoint, .safetensors, or a run directory for its --guide-step checkpoint; unconditional models default to the run\'s)')
+    p.add_argument('--prompt', action='append', default=None, help="text-conditional models: a caption to draw (repeat for several; image k gets prompt k mod their number); without it, with --ref openmoji, the captions of the glyphs, 4 images each")
+    p.add_argument('--guidance', type=float, default=1., help='guidance weight (1: none): away from --guide if given; else conditional models towards the class (image k gets class k mod the number of classes) or the prompt, unconditional ones away from the run\'s --guide-step checkpoint')
+    p.add_argument('--guide', default=None, help='a weaker network to guide away from (autoguidance), given the same class or prompt (a checkpoint, .safetensors, or a run directory for its --guide-step checkpoint; unconditional models default to the run\'s)')
     add_interval_option(p)
     p.add_argument('--seed', type=int, default=0, help='image k uses seed + k')
     p.add_argument('--batch-size', type=int, default=64, help='images per forward pass')
@@ -619,6 +620,19 @@ def load_image_files(folder:Path, # folder with images (searched recursively)
     if not files: raise ValueError(f'{folder} holds no images')
     return torch.stack([to_model_range(np.asarray(center_crop_resize(load_image(f), size))) for f in files])
 
+# %% ../nbs/10_cli.ipynb #5a04827f
+def fid_prompts(prompts:list, # --prompt: the captions given (None: none)
+                ref:str, # --ref: 'openmoji' or a folder
+                n:int, # images to draw
+                resolution:int, # their side
+               ) -> tuple:
+    "One prompt per image of a text-conditional model's FID samples (those given, else OpenMoji's captions), and how they were chosen, in words."
+    if prompts: return [prompts[k % len(prompts)] for k in range(n)], f'{len(prompts)} given prompt{"s" * (len(prompts) > 1)}'
+    if ref != 'openmoji': raise ValueError('this model is text-conditional: give --prompt "..." (only --ref openmoji has captions to draw from)')
+    captions = OpenMoji(resolution).captions
+    chosen = text_prompts(captions, n)
+    return [str(captions[i]) for i in chosen], f'the captions of {len(set(chosen))} OpenMoji glyphs'
+
 # %% ../nbs/10_cli.ipynb #4cb717c2
 def fid_command(argv:list=None, # command-line arguments after `fid`
                ) -> float:
@@ -632,26 +646,28 @@ def fid_command(argv:list=None, # command-line arguments after `fid`
     src = Path(a.source)
     if not src.exists(): raise ValueError(f'{src} does not exist')
     if a.ref != 'openmoji' and not Path(a.ref).is_dir(): raise ValueError(f'reference folder {a.ref} does not exist')
+    if a.prompt and not _is_model_source(src): raise ValueError('--prompt needs a model to sample; a folder of images is scored as it is')
     device = init_distributed(resolve_device(a.device))
     rank, world = _dist()
     if a.num_images < world: raise ValueError(f'--num-images {a.num_images} is fewer than the {world} processes that share the sampling')
-    feats = InceptionFeatures(device)
     if _is_model_source(src):
         model, sched_name, text_encoder = load_for_sampling(src)
-        if text_encoder: raise ValueError('FID of a text-conditional model needs prompts; sample a folder with `simple-diffusion sample` and score that')
-        guide = sampling_guide(src, a.guide, a.guidance, model, sched_name, conditional=bool(model.cfg.num_classes))
         d = a.resolution or model.cfg.resolution
         check_image_size(model.cfg, d)
+        seeds = list(range(a.seed, a.seed + a.num_images))
+        prompts, prompted = fid_prompts(a.prompt, a.ref, a.num_images, d) if model.cfg.text_dim else (a.prompt, None)
+        cond = sample_conditions(model, seeds, None, prompts, text_encoder)   # image k: class seed mod their number, or prompt k
+        guide = sampling_guide(src, a.guide, a.guidance, model, sched_name, conditional=cond is not None, encoder=text_encoder)
         model.to(device)
-        nc = model.cfg.num_classes
-        seeds = list(range(a.seed, a.seed + a.num_images))[rank::world]         # under torchrun, each process draws its share
-        labels = torch.tensor([s % nc for s in seeds], device=device) if nc else None
-        images = draw_images(model, seeds, get_schedule(sched_name, d), a.steps, a.sampler, labels, a.guidance, a.batch_size, device,
+        images = draw_images(model, seeds[rank::world], get_schedule(sched_name, d), a.steps, a.sampler,   # under torchrun, each process
+                             None if cond is None else cond[rank::world].to(device), a.guidance, a.batch_size, device,  # draws its share
                              guide and guide.to(device), a.guidance_interval)
-        how = f'{a.sampler} sampler, {a.steps} steps' + _guidance_text(a.guidance, guide, bool(nc), a.guidance_interval)
+        how = (f'{a.sampler} sampler, {a.steps} steps' + (f', prompted by {prompted}' if prompted else '')
+               + _guidance_text(a.guidance, guide, cond is not None, a.guidance_interval))
     else:
         if not a.resolution: raise ValueError('--resolution is required for a folder of images')
         d, images, how = a.resolution, load_image_files(src, a.resolution)[rank::world], f'images from {src}'
+    feats = InceptionFeatures(device)
     features = feats(images)
     if world > 1:
         parts = [None] * world

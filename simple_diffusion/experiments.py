@@ -6,9 +6,9 @@
 __all__ = ['BASE', 'TEXT_ARMS', 'TEXT_ENCODER', 'SAMPLING_OPTIONS', 'CURVE_T', 'CURVE_POINTS', 'TINY128', 'BASE128',
            'EXPERIMENTS', 'Arm', 'Experiment', 'arm_options', 'arm_model_config', 'arm_train_config',
            'train_step_flops', 'cpu_name', 'machine', 'git_commit', 'arm_schedule', 'text_encoder', 'heldout_split',
-           'arm_data', 'fixed_loss', 'train_arm', 'text_prompts', 'caption_ranks', 'score_arm', 'run_arm',
-           'recorded_run', 'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs',
-           'show_curves', 'miniature']
+           'arm_data', 'fixed_loss', 'train_arm', 'caption_ranks', 'score_arm', 'run_arm', 'recorded_run',
+           'run_experiment', 'seed_spread', 'results_table', 'glyph_folder', 'load_record', 'show_runs', 'show_curves',
+           'miniature']
 
 # %% ../nbs/14_experiments.ipynb #e14a0003
 import copy, dataclasses, functools, json, math, os, platform, shutil, subprocess, sys, tempfile, time
@@ -27,7 +27,7 @@ from .losses import diffusion_loss
 from .cli import draw_images
 from .train import train, TrainConfig, atomic_write
 from .fid import InceptionFeatures, reference_stats, feature_stats, frechet_distance
-from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS
+from .text import CaptionedImages, get_text_encoder, TEXT_ENCODERS, text_prompts
 
 # %% ../nbs/14_experiments.ipynb #e14a0006
 BASE = dict(preset='tiny32', arch={}, schedule='shifted', noise_d=64, sampler='ancestral', sample_steps=100, batch_size=32, lr=2e-3, warmup_steps=100,
@@ -216,17 +216,6 @@ def train_arm(exp:Experiment, # the experiment (its budget)
                            final_loss=round(sum(losses[-50:]) / len(losses[-50:]), 4), **({'curve': curve} if curve else {})), guides
 
 # %% ../nbs/14_experiments.ipynb #e14a0031
-def text_prompts(captions:list, # every image's caption ('' for none)
-                 n:int, # samples to draw
-                 per_prompt:int=4, # samples per caption
-                 seed:int=0, # which captions: a fixed shuffle of them
-                ) -> list:
-    "For each of `n` samples, the image whose caption prompts it: `per_prompt` samples per caption in turn."
-    named = [i for i, c in enumerate(captions) if c]
-    order = torch.randperm(len(named), generator=torch.Generator().manual_seed(seed)).tolist()
-    if n > per_prompt * len(named): raise ValueError(f'{n} samples need more than the {len(named)} captions at {per_prompt} per caption')
-    return [named[order[k // per_prompt]] for k in range(n)]
-
 def caption_ranks(samples:torch.Tensor, # (n, 3, d, d) samples in [-1, 1]
                   images:torch.Tensor, # (N, 3, d, d) every image of the data set
                   prompt_images:list, # for each sample, the image whose caption prompted it
