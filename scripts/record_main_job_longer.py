@@ -2,13 +2,13 @@
 2,800 steps with no time cap, keep the checkpoints at every multiple of 2,800 steps, and score the EMA weights of each
 as the main job is scored: FID with N = 1000 generated images (25 ancestral steps, guidance 3 away from the EMA of step
 500, at log-SNR -3.4 to 5) against all OpenMoji glyphs at 32 px. Writes nbs/results/main_job_longer.json (commands,
-commit, machine, and per checkpoint: steps, images, training seconds, FID) and one grid per checkpoint,
-nbs/images/main_job_longer_<steps>.png, which notebook 14 shows.
+commit, machine, and per checkpoint: steps, images, training seconds, FID) and one grid of 64 samples per checkpoint,
+drawn as the main job's grid is, nbs/images/main_job_longer_<steps>.png, which notebook 14 shows.
 
     python scripts/record_main_job_longer.py --times 4 --fid-steps 25
     python scripts/record_main_job_longer.py --times 4 --fid-steps 25 --run runs/RUN   # score a run trained before
 """
-import argparse, json, shutil, subprocess
+import argparse, json, subprocess
 from pathlib import Path
 from simple_diffusion.cli import fid_command
 from simple_diffusion.experiments import machine, git_commit
@@ -53,6 +53,7 @@ def main():
     metrics = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
     fid_opts = ['--num-images', str(a.num_images), '--steps', str(a.fid_steps), '--ref', 'openmoji', '--guide', str(run),
                 '--guidance', f"{opts['guidance']:g}", '--guidance-interval', *(f'{x:g}' for x in opts['guidance_interval'])]
+    grid_opts = ['--num-images', str(opts['num_samples']), '--steps', str(opts['sample_steps'])] + fid_opts[6:]
     kept = [s for s in range(MAIN_STEPS, steps + 1, MAIN_STEPS) if (run / 'checkpoints' / f'ckpt-{s:08d}.pt').exists()]
     if len(kept) < a.times: print(f'scoring the checkpoints kept: steps {kept}', flush=True)
     points = []
@@ -61,12 +62,14 @@ def main():
                              cwd=ROOT, check=True, capture_output=True, text=True)
         print(out.stdout, end='', flush=True)
         score = float(out.stdout.split()[1])
-        grid = f'main_job_longer_{s}.png'
-        shutil.copyfile(run / 'samples' / f'step-{s:08d}.png', ROOT / 'nbs' / 'images' / grid)
+        grid = f'main_job_longer_{s}.png'                                 # 64 samples drawn as the main job's grid is
+        subprocess.run(['.venv/bin/simple-diffusion', 'sample', str(run / 'checkpoints' / f'ckpt-{s:08d}.pt'), *grid_opts,
+                        '--out', str(ROOT / 'nbs' / 'images' / grid)], cwd=ROOT, check=True)
         points.append(dict(steps=s, images_seen=s * opts['batch_size'], train_s=round(training_seconds(metrics, s, opts['batch_size']), 1),
                            fid=round(score, 2), grid=grid))
     record = dict(command='bash scripts/main_job.sh ' + ' '.join(train_args),
                   fid_command='simple-diffusion fid RUN/checkpoints/ckpt-STEP.pt ' + ' '.join(fid_opts).replace(str(run), 'RUN'),
+                  grid_command='simple-diffusion sample RUN/checkpoints/ckpt-STEP.pt ' + ' '.join(grid_opts).replace(str(run), 'RUN'),
                   script=f'python scripts/record_main_job_longer.py --times {a.times} --fid-steps {a.fid_steps}', commit=commit,
                   device=machine('cpu'), n_fid=a.num_images, reference='openmoji: 1860 images at 32 px', points=points, options=opts)
     (ROOT / 'nbs' / 'results' / 'main_job_longer.json').write_text(json.dumps(record, indent=1))
