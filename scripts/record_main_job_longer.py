@@ -51,9 +51,10 @@ def main():
     opts = config['options']
     if opts['steps'] != steps: raise SystemExit(f"{run} trained {opts['steps']} steps, not the {steps} of --times {a.times}")
     metrics = [json.loads(l) for l in (run / 'metrics.jsonl').read_text().splitlines()]
-    fid_opts = ['--num-images', str(a.num_images), '--steps', str(a.fid_steps), '--ref', 'openmoji', '--guide', str(run),
-                '--guidance', f"{opts['guidance']:g}", '--guidance-interval', *(f'{x:g}' for x in opts['guidance_interval'])]
-    grid_opts = ['--num-images', str(opts['num_samples']), '--steps', str(opts['sample_steps'])] + fid_opts[6:]
+    guide_opts = ['--guide', str(run), '--guidance', f"{opts['guidance']:g}",                # as the main job samples: away from
+                  '--guidance-interval', *(f'{x:g}' for x in opts['guidance_interval'])]   # its step-500 EMA, in the interval
+    fid_opts = ['--num-images', str(a.num_images), '--steps', str(a.fid_steps), '--ref', 'openmoji', *guide_opts]
+    grid_opts = ['--num-images', str(opts['num_samples']), '--steps', str(opts['sample_steps']), *guide_opts]
     kept = [s for s in range(MAIN_STEPS, steps + 1, MAIN_STEPS) if (run / 'checkpoints' / f'ckpt-{s:08d}.pt').exists()]
     if len(kept) < a.times: print(f'scoring the checkpoints kept: steps {kept}', flush=True)
     points = []
