@@ -10,7 +10,7 @@ drawn as the main job's grid is, nbs/images/main_job_longer_<steps>.png, which n
 """
 import argparse, json, subprocess
 from pathlib import Path
-from simple_diffusion.cli import fid_command
+from simple_diffusion.cli import fid_command, sample_command
 from simple_diffusion.experiments import machine, git_commit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,13 +59,10 @@ def main():
     if len(kept) < a.times: print(f'scoring the checkpoints kept: steps {kept}', flush=True)
     points = []
     for s in kept:
-        out = subprocess.run(['.venv/bin/simple-diffusion', 'fid', str(run / 'checkpoints' / f'ckpt-{s:08d}.pt'), *fid_opts],
-                             cwd=ROOT, check=True, capture_output=True, text=True)
-        print(out.stdout, end='', flush=True)
-        score = float(out.stdout.split()[1])
+        ckpt = str(run / 'checkpoints' / f'ckpt-{s:08d}.pt')
+        score = fid_command([ckpt, *fid_opts])
         grid = f'main_job_longer_{s}.png'                                 # 64 samples drawn as the main job's grid is
-        subprocess.run(['.venv/bin/simple-diffusion', 'sample', str(run / 'checkpoints' / f'ckpt-{s:08d}.pt'), *grid_opts,
-                        '--out', str(ROOT / 'nbs' / 'images' / grid)], cwd=ROOT, check=True)
+        sample_command([ckpt, *grid_opts, '--out', str(ROOT / 'nbs' / 'images' / grid)])
         points.append(dict(steps=s, images_seen=s * opts['batch_size'], train_s=round(training_seconds(metrics, s, opts['batch_size']), 1),
                            fid=round(score, 2), grid=grid))
     record = dict(command='bash scripts/main_job.sh ' + ' '.join(train_args),
