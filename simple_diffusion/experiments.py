@@ -290,7 +290,7 @@ def run_arm(exp:Experiment, # the experiment
     opts = arm_options(exp, arm)
     key = (json.dumps({k: v for k, v in opts.items() if k not in SAMPLING_OPTIONS}, sort_keys=True), seed)
     trained = {} if trained is None else trained
-    own_guides = [o.get('guide_step', 0) for o in map(lambda a: arm_options(exp, a), exp.arms) if o['guide_arch'] is None]
+    own_guides = [o.get('guide_step', 0) for o in (arm_options(exp, a) for a in exp.arms) if o['guide_arch'] is None]
     guide_steps = sorted(set(own_guides) - {0})                                     # every copy of its own EMA network the arms guide with
     if key not in trained: trained[key] = train_arm(exp, opts, seed, device, guide_steps)
     model, cost, guides = trained[key]
