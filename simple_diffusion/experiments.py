@@ -294,11 +294,11 @@ def run_arm(exp:Experiment, # the experiment
     guide_steps = sorted(set(own_guides) - {0})                                     # every copy of its own EMA network the arms guide with
     if key not in trained: trained[key] = train_arm(exp, opts, seed, device, guide_steps)
     model, cost, guides = trained[key]
-    guide, guide_cost = guides.get(opts.get('guide_step')), {}
     if opts['guide_arch'] is not None:                                              # a separate, smaller network
         guide_key = (json.dumps([opts['guide_arch'], opts['guide_step']]), key)
         if guide_key not in trained: trained[guide_key] = train_guide(exp, opts, seed, device)
         guide, guide_cost = trained[guide_key]
+    else: guide, guide_cost = (guides[opts['guide_step']] if opts.get('guide_step') else None), {}   # its own EMA network, or none
     return dict(arm=arm.name, seed=seed, options=opts, **cost, **guide_cost,
                 **score_arm(model, opts, exp.n_fid, ref, features, device, grid, guide), device=machine(device))
 
